@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { VaultError } from './errors.js';
+
+/**
+ * Everything orgvault reads from the environment, validated once. The CLI, the HTTP server and the
+ * library all build their services from one Config, so they can never disagree about a default.
+ */
+export interface Config {
+  /** `sqlite:<path>` or `postgres://...` */
+  databaseUrl: string;
+  dataDir: string;
+  /** Raw ORGVAULT_MASTER_KEY (comma-separated list, newest first); undefined when unset. */
+  masterKey: string | undefined;
+  host: string;
+  port: number;
+  logLevel: string;
+  redisUrl: string | undefined;
+  production: boolean;
+  httpAllowPrivate: boolean;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  trustProxy: boolean;
+}
+
+export interface ConfigOverrides {
+  databaseUrl?: string;
+  masterKey?: string;
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  logLevel?: string;
+  redisUrl?: string;
+  production?: boolean;
+  httpAllowPrivate?: boolean;
+  corsOrigins?: string[];
+  bodyLimitBytes?: number;
+  rateLimitPerMinute?: number;
+  authFailuresPerMinute?: number;
+  trustProxy?: boolean;
+}
+
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  ORGVAULT_DATABASE_URL: z.string().optional(),
+  ORGVAULT_DATA_DIR: z.string().optional(),
+  ORGVAULT_MASTER_KEY: z.string().optional(),
+  ORGVAULT_HOST: z.string().optional(),
+  ORGVAULT_PORT: intIn(0, 65535, 8003),
+  ORGVAULT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  ORGVAULT_REDIS_URL: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+  ORGVAULT_HTTP_ALLOW_PRIVATE: flag,
+  ORGVAULT_CORS_ORIGINS: z.string().optional(),
+  ORGVAULT_BODY_LIMIT: intIn(1024, 16 * 1024 * 1024, 64 * 1024),
+  ORGVAULT_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000, 1000),
+  ORGVAULT_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000, 20),
+  ORGVAULT_TRUST_PROXY: flag,
+});
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new VaultError('CONFIG_INVALID', `invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(overrides.dataDir ?? e.ORGVAULT_DATA_DIR ?? './data');
+  const databaseUrl = overrides.databaseUrl ?? e.ORGVAULT_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'orgvault.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new VaultError('CONFIG_INVALID', 'ORGVAULT_DATABASE_URL must start with sqlite: or postgres://');
+  }
+  const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+  return {
+    databaseUrl,
+    dataDir,
+    masterKey: blank(overrides.masterKey) ?? blank(e.ORGVAULT_MASTER_KEY),
+    host: overrides.host ?? e.ORGVAULT_HOST ?? '127.0.0.1',
+    port: overrides.port ?? e.ORGVAULT_PORT,
+    logLevel: overrides.logLevel ?? e.ORGVAULT_LOG_LEVEL ?? 'info',
+    redisUrl: overrides.redisUrl ?? blank(e.ORGVAULT_REDIS_URL),
+    production: overrides.production ?? e.NODE_ENV === 'production',
+    httpAllowPrivate: overrides.httpAllowPrivate ?? e.ORGVAULT_HTTP_ALLOW_PRIVATE,
+    corsOrigins:
+      overrides.corsOrigins ??
+      (e.ORGVAULT_CORS_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    bodyLimitBytes: overrides.bodyLimitBytes ?? e.ORGVAULT_BODY_LIMIT,
+    rateLimitPerMinute: overrides.rateLimitPerMinute ?? e.ORGVAULT_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: overrides.authFailuresPerMinute ?? e.ORGVAULT_AUTH_FAILURES_PER_MINUTE,
+    trustProxy: overrides.trustProxy ?? e.ORGVAULT_TRUST_PROXY,
+  };
+}

@@ -1,0 +1,35 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/** AES-256-GCM with a random 96-bit nonce; the 16-byte tag is appended to the ciphertext. */
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const KEY_BYTES = 32;
+
+export interface Sealed {
+  nonce: Buffer;
+  /** ciphertext | tag */
+  ciphertext: Buffer;
+}
+
+export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return { nonce, ciphertext };
+}
+
+/** Returns the plaintext, or null when the tag does not verify (wrong key, wrong AAD, tampering). */
+export function open(key: Buffer, nonce: Buffer, ciphertextAndTag: Buffer, aad: Buffer): Buffer | null {
+  if (nonce.length !== NONCE_BYTES || ciphertextAndTag.length < TAG_BYTES) return null;
+  const body = ciphertextAndTag.subarray(0, ciphertextAndTag.length - TAG_BYTES);
+  const tag = ciphertextAndTag.subarray(ciphertextAndTag.length - TAG_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { VaultError } from '../errors.js';
+import { MODULE_PART_PATTERN } from '../ids.js';
+import { HEALTH_STATUSES, MODULE_STATUSES } from '../storage/types.js';
+
+/** semver.org's own grammar (2.0.0). */
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export const CREDENTIAL_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const AUTH_TYPES = ['api_key', 'oauth2', 'basic', 'none'] as const;
+
+const part = z.string().regex(MODULE_PART_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+
+const CredentialFieldSchema = z.looseObject({
+  name: z.string().regex(CREDENTIAL_FIELD_NAME, 'must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$'),
+  required: z.boolean().optional(),
+  description: z.string().max(1000).optional(),
+});
+
+const HttpAuthSchema = z.discriminatedUnion('in', [
+  z.object({ in: z.literal('header'), name: z.string().min(1).max(128), credential: z.string().min(1) }),
+  z.object({ in: z.literal('query'), name: z.string().min(1).max(128), credential: z.string().min(1) }),
+  z.object({ in: z.literal('bearer'), credential: z.string().min(1) }),
+  z.object({ in: z.literal('basic'), username: z.string().min(1), password: z.string().min(1) }),
+]);
+
+const HttpActionSchema = z.object({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  path: z.string().startsWith('/').max(2048),
+  query: z.array(z.string().min(1).max(128)).max(64).optional(),
+});
+
+/** The declarative HTTP section: orgvault makes the call and injects the credential. */
+export const HttpSpecSchema = z.object({
+  base_url: z
+    .string()
+    .max(2048)
+    .refine((u) => {
+      try {
+        const url = new URL(u);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL without user info'),
+  auth: HttpAuthSchema.optional(),
+  actions: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), HttpActionSchema),
+});
+export type HttpSpec = z.infer<typeof HttpSpecSchema>;
+
+/** A module manifest. Unknown fields (NEXUS's entry_point, class_name, ...) are kept as they are. */
+export const ManifestSchema = z.looseObject({
+  name: z.string().min(1).max(200),
+  category: part,
+  platform: part,
+  version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.3'),
+  display_name: z.string().max(200).optional(),
+  description: z.string().max(10_000).optional(),
+  icon: z.string().max(2048).optional(),
+  auth_type: z.enum(AUTH_TYPES).optional(),
+  requires_api_key: z.boolean().optional(),
+  status: z.enum(MODULE_STATUSES).optional(),
+  health_status: z.enum(HEALTH_STATUSES).optional(),
+  credential_fields: z
+    .array(CredentialFieldSchema)
+    .max(64)
+    .refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, 'field names must be unique')
+    .optional(),
+  http: HttpSpecSchema.optional(),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export const MAX_MANIFEST_BYTES = 64 * 1024;
+
+/** Turns a zod failure into one readable line naming the field. */
+export function describeIssue(error: z.ZodError): { message: string; field: string } {
+  const issue = error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return { message: `${field}: ${issue?.message ?? 'invalid'}`, field };
+}
+
+export function parseManifest(input: unknown): Manifest {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new VaultError('VALIDATION_FAILED', 'manifest must be a JSON object');
+  }
+  const result = ManifestSchema.safeParse(input);
+  if (!result.success) {
+    const { message, field } = describeIssue(result.error);
+    throw new VaultError('VALIDATION_FAILED', `invalid manifest: ${message}`, { field });
+  }
+  if (Buffer.byteLength(JSON.stringify(result.data)) > MAX_MANIFEST_BYTES) {
+    throw new VaultError('VALIDATION_FAILED', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  }
+  return result.data;
+}

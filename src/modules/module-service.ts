@@ -1,0 +1,222 @@
+import type { ActorContext, AuditLog } from '../audit/audit-log.js';
+import { type Clock, isoNow } from '../clock.js';
+import { VaultError } from '../errors.js';
+import { assertModuleId, assertOrgId, moduleIdOf } from '../ids.js';
+import type { OrgDirectory } from '../orgs/org-directory.js';
+import {
+  HEALTH_STATUSES,
+  type HealthStatus,
+  MODULE_STATUSES,
+  type ModuleFilter,
+  type ModuleStatus,
+  type Storage,
+  SYSTEM_SCOPE,
+  orgScope,
+} from '../storage/types.js';
+import { parseManifest } from './manifest.js';
+import { type ModuleRecord, toModuleRecord } from './module-record.js';
+
+export interface InstallResult {
+  module: ModuleRecord;
+  created: boolean;
+}
+
+export interface ListOptions {
+  status?: string | undefined;
+  category?: string | undefined;
+}
+
+function parseFilter(options: ListOptions): ModuleFilter {
+  const { status, category } = options;
+  if (status !== undefined && !MODULE_STATUSES.includes(status as ModuleStatus)) {
+    throw new VaultError('VALIDATION_FAILED', `status must be one of ${MODULE_STATUSES.join(', ')}`, {
+      field: 'status',
+    });
+  }
+  if (category !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(category)) {
+    throw new VaultError('VALIDATION_FAILED', 'invalid category', { field: 'category' });
+  }
+  return { status: status as ModuleStatus | undefined, category };
+}
+
+/**
+ * The module registry: lifecycle (install, enable, disable, uninstall) and health/usage counters.
+ * Every method works on one org's rows; the cross-org ones are marked system and are reached only
+ * through vault.system.
+ */
+export class ModuleService {
+  private readonly storage: Storage;
+  private readonly orgs: OrgDirectory;
+  private readonly audit: AuditLog;
+  private readonly clock: Clock;
+
+  constructor(deps: { storage: Storage; orgs: OrgDirectory; audit: AuditLog; clock: Clock }) {
+    this.storage = deps.storage;
+    this.orgs = deps.orgs;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
+
+  /**
+   * Upsert for this org only. Re-installing keeps installed_at and the counters and replaces the
+   * manifest; a module an operator disabled stays disabled (an upgrade must not silently re-enable it).
+   */
+  async install(orgId: string, input: unknown, actor: ActorContext): Promise<InstallResult> {
+    await this.orgs.require(orgId);
+    const manifest = parseManifest(input);
+    const moduleId = moduleIdOf(manifest.category, manifest.platform);
+    return this.storage.transaction(orgScope(orgId), async (tx) => {
+      const now = isoNow(this.clock);
+      const existing = await tx.modules.findModule(orgId, moduleId);
+      const status: ModuleStatus = existing?.status === 'disabled' ? 'disabled' : 'installed';
+      const outcome = await tx.modules.upsertModule(orgId, {
+        moduleId,
+        name: manifest.name,
+        category: manifest.category,
+        platform: manifest.platform,
+        version: manifest.version,
+        status,
+        healthStatus: 'unknown',
+        manifest,
+        now,
+      });
+      await this.audit.append(
+        tx,
+        orgId,
+        actor,
+        {
+          action: 'module.install',
+          targetType: 'module',
+          targetId: moduleId,
+          details: { version: manifest.version, result: outcome },
+        },
+        now,
+      );
+      const row = await tx.modules.findModule(orgId, moduleId);
+      if (row === null) throw new Error('installed module not found');
+      return { module: toModuleRecord(row), created: outcome === 'created' };
+    });
+  }
+
+  async get(orgId: string, moduleId: string): Promise<ModuleRecord | null> {
+    assertOrgId(orgId);
+    assertModuleId(moduleId);
+    await this.orgs.require(orgId);
+    const row = await this.storage.read(orgScope(orgId), (r) => r.modules.findModule(orgId, moduleId));
+    return row ? toModuleRecord(row) : null;
+  }
+
+  async list(orgId: string, options: ListOptions = {}): Promise<ModuleRecord[]> {
+    assertOrgId(orgId);
+    const filter = parseFilter(options);
+    await this.orgs.require(orgId);
+    const rows = await this.storage.read(orgScope(orgId), (r) => r.modules.listModules(orgId, filter));
+    return rows.map(toModuleRecord);
+  }
+
+  enable(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
+    return this.changeStatus(orgId, moduleId, 'installed', 'module.enable', actor);
+  }
+
+  disable(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
+    return this.changeStatus(orgId, moduleId, 'disabled', 'module.disable', actor);
+  }
+
+  /** Removes the module and its credentials in one transaction; false when it was not installed here. */
+  async uninstall(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
+    assertOrgId(orgId);
+    assertModuleId(moduleId);
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), async (tx) => {
+      const hadCredentials = await tx.credentials.deleteCredential(orgId, moduleId);
+      const removed = await tx.modules.deleteModule(orgId, moduleId);
+      if (!removed) return false;
+      await this.audit.append(
+        tx,
+        orgId,
+        actor,
+        {
+          action: 'module.uninstall',
+          targetType: 'module',
+          targetId: moduleId,
+          details: { credentials_removed: hadCredentials },
+        },
+        isoNow(this.clock),
+      );
+      return true;
+    });
+  }
+
+  /** Counts one successful use. */
+  async recordUsage(orgId: string, moduleId: string): Promise<boolean> {
+    assertOrgId(orgId);
+    assertModuleId(moduleId);
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), (tx) =>
+      tx.modules.recordUsage(orgId, moduleId, isoNow(this.clock)),
+    );
+  }
+
+  /** Sets the health status; with failure, counts one failure (total and consecutive). */
+  async updateHealth(orgId: string, moduleId: string, health: string, options: { failure?: boolean } = {}) {
+    assertOrgId(orgId);
+    assertModuleId(moduleId);
+    if (!HEALTH_STATUSES.includes(health as HealthStatus)) {
+      throw new VaultError('VALIDATION_FAILED', `health must be one of ${HEALTH_STATUSES.join(', ')}`, {
+        field: 'health',
+      });
+    }
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), (tx) =>
+      tx.modules.updateHealth(orgId, moduleId, {
+        health: health as HealthStatus,
+        failure: options.failure === true,
+        now: isoNow(this.clock),
+      }),
+    );
+  }
+
+  /** Unhealthy modules of one org. */
+  async listUnhealthy(orgId: string, failureThreshold = 5): Promise<ModuleRecord[]> {
+    assertOrgId(orgId);
+    checkThreshold(failureThreshold);
+    await this.orgs.require(orgId);
+    const rows = await this.storage.read(orgScope(orgId), (r) =>
+      r.modules.listUnhealthyModules(orgId, failureThreshold),
+    );
+    return rows.map(toModuleRecord);
+  }
+
+  /** System: unhealthy modules of every org (the health sweep). */
+  async listUnhealthyAcrossOrgs(failureThreshold = 5): Promise<ModuleRecord[]> {
+    checkThreshold(failureThreshold);
+    const rows = await this.storage.read(SYSTEM_SCOPE, (r) => r.modules.listUnhealthyModules(null, failureThreshold));
+    return rows.map(toModuleRecord);
+  }
+
+  private async changeStatus(
+    orgId: string,
+    moduleId: string,
+    status: ModuleStatus,
+    action: string,
+    actor: ActorContext,
+  ): Promise<boolean> {
+    assertOrgId(orgId);
+    assertModuleId(moduleId);
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), async (tx) => {
+      const now = isoNow(this.clock);
+      const changed = await tx.modules.setModuleStatus(orgId, moduleId, status, now);
+      if (changed) await this.audit.append(tx, orgId, actor, { action, targetType: 'module', targetId: moduleId }, now);
+      return changed;
+    });
+  }
+}
+
+function checkThreshold(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new VaultError('VALIDATION_FAILED', 'failureThreshold must be a positive integer', {
+      field: 'failureThreshold',
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import type { Database } from 'better-sqlite3';
+import { type Stmt, prepare } from './prepare.js';
+import type { ApiKeyRow, ApiKeyStatus, ApiKeyStore, Role } from '../types.js';
+
+interface ApiKeyRecord {
+  key_id: string;
+  org_id: string;
+  hash: string;
+  legacy: number;
+  role: string;
+  name: string | null;
+  status: string;
+  created_at: string;
+  created_by: string | null;
+  expires_at: string | null;
+  grace_until: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  rotated_to: string | null;
+  rate_limit_per_minute: number | null;
+}
+
+const COLUMNS =
+  'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
+
+const toApiKey = (r: ApiKeyRecord): ApiKeyRow => ({
+  keyId: r.key_id,
+  orgId: r.org_id,
+  hash: r.hash,
+  legacy: r.legacy === 1,
+  role: r.role as Role,
+  name: r.name,
+  status: r.status as ApiKeyStatus,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  expiresAt: r.expires_at,
+  graceUntil: r.grace_until,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+  rotatedTo: r.rotated_to,
+  rateLimitPerMinute: r.rate_limit_per_minute,
+});
+
+
+/** API keys on SQLite. Only hashes are stored; the auth-path lookups are by key id or legacy hash. */
+export class SqliteApiKeyStore implements ApiKeyStore {
+  private readonly insert: Stmt;
+  private readonly byId: Stmt<ApiKeyRecord>;
+  private readonly byLegacyHash: Stmt<ApiKeyRecord>;
+  private readonly inOrg: Stmt<ApiKeyRecord>;
+  private readonly list: Stmt<ApiKeyRecord>;
+  private readonly revoke: Stmt;
+  private readonly rotated: Stmt;
+  private readonly touch: Stmt;
+  private readonly usable: Stmt<{ n: number }>;
+
+  constructor(db: Database) {
+    this.insert = prepare(db, 
+      `INSERT INTO api_keys (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byId = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE key_id = ?`);
+    this.byLegacyHash = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE hash = ? AND legacy = 1`);
+    this.inOrg = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = ? AND key_id = ?`);
+    this.list = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = ? ORDER BY created_at, key_id`);
+    this.revoke = prepare(db, 
+      "UPDATE api_keys SET status = 'revoked', revoked_at = ? WHERE org_id = ? AND key_id = ? AND status <> 'revoked'",
+    );
+    this.rotated = prepare(db, 
+      "UPDATE api_keys SET status = 'rotation_pending', rotated_to = ?, grace_until = ? WHERE org_id = ? AND key_id = ? AND status = 'active'",
+    );
+    this.touch = prepare(db, 'UPDATE api_keys SET last_used_at = ? WHERE key_id = ?');
+    this.usable = prepare(db, 
+      `SELECT COUNT(*) AS n FROM api_keys
+       WHERE status <> 'revoked'
+         AND (expires_at IS NULL OR expires_at > ?)
+         AND (status <> 'rotation_pending' OR (grace_until IS NOT NULL AND grace_until > ?))`,
+    );
+  }
+
+  async insertApiKey(k: ApiKeyRow): Promise<void> {
+    this.insert.run(
+      k.keyId,
+      k.orgId,
+      k.hash,
+      k.legacy ? 1 : 0,
+      k.role,
+      k.name,
+      k.status,
+      k.createdAt,
+      k.createdBy,
+      k.expiresAt,
+      k.graceUntil,
+      k.revokedAt,
+      k.lastUsedAt,
+      k.rotatedTo,
+      k.rateLimitPerMinute,
+    );
+  }
+
+  async findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null> {
+    const r = this.byId.get(keyId);
+    return r ? toApiKey(r) : null;
+  }
+
+  async findLegacyApiKeyByHash(hash: string): Promise<ApiKeyRow | null> {
+    const r = this.byLegacyHash.get(hash);
+    return r ? toApiKey(r) : null;
+  }
+
+  async findApiKey(orgId: string, keyId: string): Promise<ApiKeyRow | null> {
+    const r = this.inOrg.get(orgId, keyId);
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(orgId: string): Promise<ApiKeyRow[]> {
+    return this.list.all(orgId).map(toApiKey);
+  }
+
+  async revokeApiKey(orgId: string, keyId: string, now: string): Promise<boolean> {
+    return this.revoke.run(now, orgId, keyId).changes === 1;
+  }
+
+  async markApiKeyRotated(orgId: string, keyId: string, rotatedTo: string, graceUntil: string): Promise<boolean> {
+    return this.rotated.run(rotatedTo, graceUntil, orgId, keyId).changes === 1;
+  }
+
+  async touchApiKey(keyId: string, now: string): Promise<void> {
+    this.touch.run(now, keyId);
+  }
+
+  async countUsableApiKeys(now: string): Promise<number> {
+    return this.usable.get(now, now)?.n ?? 0;
+  }
+}

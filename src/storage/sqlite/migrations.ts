@@ -1,0 +1,120 @@
+/**
+ * SQLite schema, as versioned migrations. A migration is applied once, inside the same transaction
+ * that records it in schema_migrations, so opening a database twice (or from two processes at once)
+ * is safe. Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'core: organizations, modules, credentials, keys, audit, checkpoints',
+    sql: `
+      CREATE TABLE organizations (
+        org_id      TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        plan        TEXT,
+        created_at  TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE modules (
+        org_id               TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        module_id            TEXT NOT NULL,
+        name                 TEXT NOT NULL,
+        category             TEXT NOT NULL,
+        platform             TEXT NOT NULL,
+        version              TEXT NOT NULL,
+        status               TEXT NOT NULL,
+        health_status        TEXT NOT NULL,
+        manifest             TEXT NOT NULL,
+        installed_at         TEXT NOT NULL,
+        updated_at           TEXT NOT NULL,
+        failure_count        INTEGER NOT NULL DEFAULT 0,
+        success_count        INTEGER NOT NULL DEFAULT 0,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_failure_at      TEXT,
+        last_used_at         TEXT,
+        PRIMARY KEY (org_id, module_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX modules_by_order ON modules (org_id, category, name, module_id);
+
+      CREATE TABLE credentials (
+        org_id       TEXT NOT NULL,
+        module_id    TEXT NOT NULL,
+        key_version  INTEGER NOT NULL,
+        nonce        BLOB NOT NULL,
+        ciphertext   BLOB NOT NULL,
+        field_names  TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (org_id, module_id),
+        FOREIGN KEY (org_id, module_id) REFERENCES modules(org_id, module_id) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+
+      CREATE TABLE master_keys (
+        key_id       TEXT PRIMARY KEY,
+        check_value  BLOB NOT NULL,
+        created_at   TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE org_keys (
+        org_id         TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        version        INTEGER NOT NULL,
+        master_key_id  TEXT NOT NULL,
+        wrapped        BLOB NOT NULL,
+        created_at     TEXT NOT NULL,
+        PRIMARY KEY (org_id, version)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE api_keys (
+        key_id                TEXT PRIMARY KEY,
+        org_id                TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        hash                  TEXT NOT NULL,
+        legacy                INTEGER NOT NULL DEFAULT 0,
+        role                  TEXT NOT NULL,
+        name                  TEXT,
+        status                TEXT NOT NULL,
+        created_at            TEXT NOT NULL,
+        created_by            TEXT,
+        expires_at            TEXT,
+        grace_until           TEXT,
+        revoked_at            TEXT,
+        last_used_at          TEXT,
+        rotated_to            TEXT,
+        rate_limit_per_minute INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX api_keys_by_org ON api_keys (org_id, created_at);
+      CREATE UNIQUE INDEX api_keys_legacy_hash ON api_keys (hash) WHERE legacy = 1;
+
+      CREATE TABLE audit_events (
+        org_id        TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        seq           INTEGER NOT NULL,
+        at            TEXT NOT NULL,
+        actor_key_id  TEXT,
+        action        TEXT NOT NULL,
+        target_type   TEXT,
+        target_id     TEXT,
+        request_id    TEXT,
+        outcome       TEXT NOT NULL,
+        details       TEXT NOT NULL,
+        prev_hash     TEXT NOT NULL,
+        hash          TEXT NOT NULL,
+        PRIMARY KEY (org_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE checkpoints (
+        org_id           TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        conversation_id  TEXT NOT NULL,
+        state            TEXT NOT NULL,
+        version          INTEGER NOT NULL,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        PRIMARY KEY (org_id, conversation_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

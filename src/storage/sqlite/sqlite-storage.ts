@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Repositories, Scope, Storage, StorageCapabilities } from '../types.js';
+import { SqliteApiKeyStore } from './api-keys.js';
+import { SqliteAuditStore } from './audit.js';
+import { SqliteCheckpointStore } from './checkpoints.js';
+import { SqliteCredentialStore } from './credentials.js';
+import { applySqliteMigrations } from './migrate.js';
+import { SqliteModuleStore } from './modules.js';
+import { SqliteMasterKeyStore, SqliteOrgKeyStore } from './org-keys.js';
+import { SqliteOrgStore } from './orgs.js';
+
+export interface SqliteStorageOptions {
+  /** Path of the database file. */
+  path: string;
+  busyTimeoutMs?: number;
+}
+
+function openConnection(path: string, busyTimeoutMs: number, readonly: boolean): Database {
+  const db = new BetterSqlite3(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+  if (!readonly) db.pragma('journal_mode = WAL');
+  // NORMAL is durable against process crashes in WAL mode; only an OS crash can lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  return db;
+}
+
+function repositoriesOf(db: Database): Repositories {
+  return {
+    orgs: new SqliteOrgStore(db),
+    modules: new SqliteModuleStore(db),
+    credentials: new SqliteCredentialStore(db),
+    orgKeys: new SqliteOrgKeyStore(db),
+    masterKeys: new SqliteMasterKeyStore(db),
+    apiKeys: new SqliteApiKeyStore(db),
+    audit: new SqliteAuditStore(db),
+    checkpoints: new SqliteCheckpointStore(db),
+  };
+}
+
+/**
+ * The embedded backend. Two connections: the writer runs transactions one at a time (a promise
+ * queue around BEGIN IMMEDIATE ... COMMIT, so a callback may await without another writer
+ * interleaving), and the reader serves `read()`, so a read never sees another flow's uncommitted
+ * writes. WAL lets the reader go on while a write is in progress.
+ */
+export class SqliteStorage implements Storage {
+  readonly capabilities: StorageCapabilities = { engine: 'sqlite', rowLevelSecurity: false, multiNode: false };
+  private readonly writer: Database;
+  private readonly reader: Database;
+  private readonly writeRepos: Repositories;
+  private readonly readRepos: Repositories;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(writer: Database, reader: Database) {
+    this.writer = writer;
+    this.reader = reader;
+    this.writeRepos = repositoriesOf(writer);
+    this.readRepos = repositoriesOf(reader);
+  }
+
+  static open(options: SqliteStorageOptions): SqliteStorage {
+    const busy = options.busyTimeoutMs ?? 5000;
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path === ':memory:') {
+      throw new Error('SqliteStorage needs a file path (reads use a second connection); use a temporary file');
+    }
+    const writer = openConnection(options.path, busy, false);
+    try {
+      applySqliteMigrations(writer);
+      const reader = openConnection(options.path, busy, true);
+      return new SqliteStorage(writer, reader);
+    } catch (err) {
+      writer.close();
+      throw err;
+    }
+  }
+
+  /** The underlying writer connection, for migrations tooling and tests that inspect raw rows. */
+  get rawConnection(): Database {
+    return this.writer;
+  }
+
+  transaction<T>(_scope: Scope, fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error('storage is closed');
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.writeRepos);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    };
+    const next = this.queue.then(run, run);
+    // The queue only orders work; a failure belongs to its caller, not to the next transaction.
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async read<T>(_scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('storage is closed');
+    return fn(this.readRepos);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued transactions finish before the connections go away.
+    await this.queue;
+    this.closed = true;
+    this.reader.close();
+    this.writer.close();
+  }
+}
