@@ -15,5 +15,7 @@ function newest(dir) {
 const entry = 'dist/cli/main.js';
 if (!existsSync(entry) || statSync(entry).mtimeMs < newest('src')) {
   process.stderr.write('orgvault: building dist/ ...\n');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
 }

@@ -82,11 +82,15 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new VaultError('CONFIG_INVALID', `invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new VaultError(
+      'CONFIG_INVALID',
+      `invalid environment: ${issue?.path.join('.')}: ${issue?.message}`,
+    );
   }
   const e = parsed.data;
   const dataDir = resolve(overrides.dataDir ?? e.ORGVAULT_DATA_DIR ?? './data');
-  const databaseUrl = overrides.databaseUrl ?? e.ORGVAULT_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'orgvault.db')}`;
+  const databaseUrl =
+    overrides.databaseUrl ?? e.ORGVAULT_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'orgvault.db')}`;
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new VaultError('CONFIG_INVALID', 'ORGVAULT_DATABASE_URL must start with sqlite: or postgres://');
   }

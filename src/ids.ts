@@ -17,7 +17,9 @@ export function isModuleId(moduleId: unknown): moduleId is string {
   if (typeof moduleId !== 'string') return false;
   const slash = moduleId.indexOf('/');
   if (slash < 0 || moduleId.indexOf('/', slash + 1) >= 0) return false;
-  return MODULE_PART_PATTERN.test(moduleId.slice(0, slash)) && MODULE_PART_PATTERN.test(moduleId.slice(slash + 1));
+  return (
+    MODULE_PART_PATTERN.test(moduleId.slice(0, slash)) && MODULE_PART_PATTERN.test(moduleId.slice(slash + 1))
+  );
 }
 
 export function assertModuleId(moduleId: unknown): asserts moduleId is string {

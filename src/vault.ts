@@ -3,9 +3,9 @@ import { type Clock, systemClock } from './clock.js';
 import { type Config, type ConfigOverrides, loadConfig } from './config.js';
 import { type CredentialMetadata, CredentialService } from './credentials/credential-service.js';
 import type { CredentialValues } from './credentials/credential-values.js';
-import { MasterKeyring, loadMasterKeys } from './crypto/master-keyring.js';
+import { loadMasterKeys, MasterKeyring } from './crypto/master-keyring.js';
 import { OrgKeyService } from './crypto/org-keys.js';
-import { DEFAULT_ORG, assertOrgId } from './ids.js';
+import { assertOrgId, DEFAULT_ORG } from './ids.js';
 import type { ModuleRecord } from './modules/module-record.js';
 import { type ListOptions, ModuleService } from './modules/module-service.js';
 import { type CreateOrgOptions, OrgDirectory } from './orgs/org-directory.js';
@@ -118,7 +118,12 @@ export class SystemVault {
   recordUsage(orgId: string, moduleId: string): Promise<boolean> {
     return this.s.modules.recordUsage(orgId, moduleId);
   }
-  updateHealth(orgId: string, moduleId: string, health: string, options: { failure?: boolean } = {}): Promise<boolean> {
+  updateHealth(
+    orgId: string,
+    moduleId: string,
+    health: string,
+    options: { failure?: boolean } = {},
+  ): Promise<boolean> {
     return this.s.modules.updateHealth(orgId, moduleId, health, options);
   }
   listUnhealthy(options: { failureThreshold?: number } = {}): Promise<ModuleRecord[]> {

@@ -68,7 +68,13 @@ export class AuditLog {
     this.storage = storage;
   }
 
-  async append(tx: Repositories, orgId: string, actor: ActorContext, entry: AuditEntry, at: string): Promise<AuditRow> {
+  async append(
+    tx: Repositories,
+    orgId: string,
+    actor: ActorContext,
+    entry: AuditEntry,
+    at: string,
+  ): Promise<AuditRow> {
     const last = await tx.audit.lastAuditEvent(orgId);
     const partial: Omit<AuditRow, 'hash'> = {
       orgId,
@@ -97,8 +103,10 @@ export class AuditLog {
     const chain = await this.storage.read(orgScope(orgId), (r) => r.audit.listAuditChain(orgId));
     let prev = GENESIS_HASH;
     for (const [i, e] of chain.entries()) {
-      if (e.seq !== i + 1) return { ok: false, events: chain.length, brokenAt: i + 1, reason: 'missing event' };
-      if (e.prevHash !== prev) return { ok: false, events: chain.length, brokenAt: e.seq, reason: 'broken link' };
+      if (e.seq !== i + 1)
+        return { ok: false, events: chain.length, brokenAt: i + 1, reason: 'missing event' };
+      if (e.prevHash !== prev)
+        return { ok: false, events: chain.length, brokenAt: e.seq, reason: 'broken link' };
       const { hash, ...rest } = e;
       if (hashAuditEvent(rest) !== hash) {
         return { ok: false, events: chain.length, brokenAt: e.seq, reason: 'event altered' };

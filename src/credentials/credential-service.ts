@@ -5,12 +5,8 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, assertOrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import { type CredentialRow, type Repositories, type Storage, orgScope } from '../storage/types.js';
-import {
-  type CredentialValues,
-  checkAgainstManifest,
-  parseCredentialValues,
-} from './credential-values.js';
+import { type CredentialRow, orgScope, type Repositories, type Storage } from '../storage/types.js';
+import { type CredentialValues, checkAgainstManifest, parseCredentialValues } from './credential-values.js';
 
 /** What may be shown about stored credentials: names and times, never values. */
 export interface CredentialMetadata {
@@ -35,7 +31,13 @@ export class CredentialService {
   private readonly audit: AuditLog;
   private readonly clock: Clock;
 
-  constructor(deps: { storage: Storage; orgs: OrgDirectory; orgKeys: OrgKeyService; audit: AuditLog; clock: Clock }) {
+  constructor(deps: {
+    storage: Storage;
+    orgs: OrgDirectory;
+    orgKeys: OrgKeyService;
+    audit: AuditLog;
+    clock: Clock;
+  }) {
     this.storage = deps.storage;
     this.orgs = deps.orgs;
     this.orgKeys = deps.orgKeys;
@@ -44,7 +46,12 @@ export class CredentialService {
   }
 
   /** Stores (or replaces) a module's credentials; NOT_FOUND when the module is not installed in this org. */
-  async store(orgId: string, moduleId: string, input: unknown, actor: ActorContext): Promise<'created' | 'replaced'> {
+  async store(
+    orgId: string,
+    moduleId: string,
+    input: unknown,
+    actor: ActorContext,
+  ): Promise<'created' | 'replaced'> {
     assertOrgId(orgId);
     assertModuleId(moduleId);
     const values = parseCredentialValues(input);
@@ -79,7 +86,11 @@ export class CredentialService {
     createdAt?: string,
   ): Promise<'created' | 'replaced'> {
     const dataKey = await this.orgKeys.currentKey(tx, orgId);
-    const sealed = seal(dataKey.key, Buffer.from(JSON.stringify(values)), credentialAad(orgId, moduleId, dataKey.version));
+    const sealed = seal(
+      dataKey.key,
+      Buffer.from(JSON.stringify(values)),
+      credentialAad(orgId, moduleId, dataKey.version),
+    );
     return tx.credentials.upsertCredential(orgId, {
       moduleId,
       keyVersion: dataKey.version,
@@ -96,7 +107,9 @@ export class CredentialService {
     assertOrgId(orgId);
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    const row = await this.storage.read(orgScope(orgId), (r) => r.credentials.findCredential(orgId, moduleId));
+    const row = await this.storage.read(orgScope(orgId), (r) =>
+      r.credentials.findCredential(orgId, moduleId),
+    );
     return row === null ? null : this.decrypt(row);
   }
 
@@ -108,7 +121,9 @@ export class CredentialService {
     assertOrgId(orgId);
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    const row = await this.storage.read(orgScope(orgId), (r) => r.credentials.findCredential(orgId, moduleId));
+    const row = await this.storage.read(orgScope(orgId), (r) =>
+      r.credentials.findCredential(orgId, moduleId),
+    );
     if (row === null) return null;
     return { moduleId, fields: row.fieldNames, createdAt: row.createdAt, updatedAt: row.updatedAt };
   }
@@ -142,7 +157,9 @@ export class CredentialService {
   async decrypt(row: CredentialRow): Promise<CredentialValues> {
     const key = await this.orgKeys.keyVersion(row.orgId, row.keyVersion);
     const plain =
-      key === null ? null : open(key, row.nonce, row.ciphertext, credentialAad(row.orgId, row.moduleId, row.keyVersion));
+      key === null
+        ? null
+        : open(key, row.nonce, row.ciphertext, credentialAad(row.orgId, row.moduleId, row.keyVersion));
     if (plain === null) {
       throw new VaultError(
         'DECRYPTION_FAILED',

@@ -18,21 +18,33 @@ export function parseCredentialValues(input: unknown): CredentialValues {
   }
   const entries = Object.entries(input as Record<string, unknown>);
   if (entries.length === 0) {
-    throw new VaultError('VALIDATION_FAILED', 'credentials must hold at least one field', { field: 'credentials' });
+    throw new VaultError('VALIDATION_FAILED', 'credentials must hold at least one field', {
+      field: 'credentials',
+    });
   }
   const out: CredentialValues = {};
   for (const [name, value] of entries) {
     if (!CREDENTIAL_FIELD_NAME.test(name)) {
-      throw new VaultError('VALIDATION_FAILED', 'credential field names must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$', {
-        field: 'credentials',
-      });
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        'credential field names must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+        {
+          field: 'credentials',
+        },
+      );
     }
     const ok =
-      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
     if (!ok) {
-      throw new VaultError('VALIDATION_FAILED', `credential field "${name}" must be a string, number or boolean`, {
-        field: `credentials.${name}`,
-      });
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        `credential field "${name}" must be a string, number or boolean`,
+        {
+          field: `credentials.${name}`,
+        },
+      );
     }
     out[name] = value as CredentialValue;
   }

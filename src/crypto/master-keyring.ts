@@ -45,7 +45,8 @@ export function parseMasterKeys(value: string): MasterKey[] {
     }
     const key = decodeKey(colon >= 0 ? entry.slice(colon + 1) : entry, where);
     const keyId = id ?? fingerprintKeyId(key);
-    if (keys.some((k) => k.id === keyId)) throw new VaultError('CONFIG_INVALID', `${where}: duplicate key id ${keyId}`);
+    if (keys.some((k) => k.id === keyId))
+      throw new VaultError('CONFIG_INVALID', `${where}: duplicate key id ${keyId}`);
     keys.push({ id: keyId, key });
   });
   return keys;

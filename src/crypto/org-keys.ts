@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { VaultError } from '../errors.js';
-import { type Repositories, type Storage, SYSTEM_SCOPE, orgScope } from '../storage/types.js';
+import { orgScope, type Repositories, type Storage, SYSTEM_SCOPE } from '../storage/types.js';
 import { KEY_BYTES } from './aead.js';
 import { MasterKeyring } from './master-keyring.js';
 

@@ -39,7 +39,11 @@ export const HttpSpecSchema = z.object({
     .refine((u) => {
       try {
         const url = new URL(u);
-        return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+        return (
+          (url.protocol === 'http:' || url.protocol === 'https:') &&
+          url.username === '' &&
+          url.password === ''
+        );
       } catch {
         return false;
       }
@@ -65,7 +69,10 @@ export const ManifestSchema = z.looseObject({
   credential_fields: z
     .array(CredentialFieldSchema)
     .max(64)
-    .refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, 'field names must be unique')
+    .refine(
+      (fields) => new Set(fields.map((f) => f.name)).size === fields.length,
+      'field names must be unique',
+    )
     .optional(),
   http: HttpSpecSchema.optional(),
 });

@@ -9,9 +9,9 @@ import {
   MODULE_STATUSES,
   type ModuleFilter,
   type ModuleStatus,
+  orgScope,
   type Storage,
   SYSTEM_SCOPE,
-  orgScope,
 } from '../storage/types.js';
 import { parseManifest } from './manifest.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
@@ -190,7 +190,9 @@ export class ModuleService {
   /** System: unhealthy modules of every org (the health sweep). */
   async listUnhealthyAcrossOrgs(failureThreshold = 5): Promise<ModuleRecord[]> {
     checkThreshold(failureThreshold);
-    const rows = await this.storage.read(SYSTEM_SCOPE, (r) => r.modules.listUnhealthyModules(null, failureThreshold));
+    const rows = await this.storage.read(SYSTEM_SCOPE, (r) =>
+      r.modules.listUnhealthyModules(null, failureThreshold),
+    );
     return rows.map(toModuleRecord);
   }
 
@@ -207,7 +209,8 @@ export class ModuleService {
     return this.storage.transaction(orgScope(orgId), async (tx) => {
       const now = isoNow(this.clock);
       const changed = await tx.modules.setModuleStatus(orgId, moduleId, status, now);
-      if (changed) await this.audit.append(tx, orgId, actor, { action, targetType: 'module', targetId: moduleId }, now);
+      if (changed)
+        await this.audit.append(tx, orgId, actor, { action, targetType: 'module', targetId: moduleId }, now);
       return changed;
     });
   }

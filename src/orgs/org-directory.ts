@@ -1,8 +1,8 @@
 import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
 import { VaultError } from '../errors.js';
-import { DEFAULT_ORG, assertOrgId } from '../ids.js';
-import { type OrgRow, type Repositories, type Storage, SYSTEM_SCOPE, orgScope } from '../storage/types.js';
+import { assertOrgId, DEFAULT_ORG } from '../ids.js';
+import { type OrgRow, orgScope, type Repositories, type Storage, SYSTEM_SCOPE } from '../storage/types.js';
 
 export interface CreateOrgOptions {
   name?: string;
@@ -45,7 +45,11 @@ export class OrgDirectory {
   }
 
   /** Creates an org (CONFLICT if it exists), with its first audit event, in one transaction. */
-  async create(orgId: string, options: CreateOrgOptions = {}, actor: ActorContext = LIBRARY_ACTOR): Promise<OrgRow> {
+  async create(
+    orgId: string,
+    options: CreateOrgOptions = {},
+    actor: ActorContext = LIBRARY_ACTOR,
+  ): Promise<OrgRow> {
     assertOrgId(orgId);
     const name = options.name ?? orgId;
     if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
@@ -53,7 +57,9 @@ export class OrgDirectory {
     }
     const plan = options.plan ?? null;
     if (plan !== null && (typeof plan !== 'string' || plan.length > 64)) {
-      throw new VaultError('VALIDATION_FAILED', 'plan must be a string of at most 64 characters', { field: 'plan' });
+      throw new VaultError('VALIDATION_FAILED', 'plan must be a string of at most 64 characters', {
+        field: 'plan',
+      });
     }
     return this.storage.transaction(SYSTEM_SCOPE, (tx) => this.createIn(tx, orgId, { name, plan }, actor));
   }
@@ -73,7 +79,12 @@ export class OrgDirectory {
       tx,
       orgId,
       actor,
-      { action: 'org.create', targetType: 'org', targetId: orgId, details: { name: row.name, plan: row.plan } },
+      {
+        action: 'org.create',
+        targetType: 'org',
+        targetId: orgId,
+        details: { name: row.name, plan: row.plan },
+      },
       row.createdAt,
     );
     this.remember(orgId);

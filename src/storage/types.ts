@@ -256,9 +256,18 @@ export interface AuditStore {
 
 export interface CheckpointStore {
   /** With forUpdate, PostgreSQL locks the row until the transaction ends (SQLite transactions are serialised anyway). */
-  findCheckpoint(orgId: string, conversationId: string, opts?: { forUpdate?: boolean }): Promise<CheckpointRow | null>;
+  findCheckpoint(
+    orgId: string,
+    conversationId: string,
+    opts?: { forUpdate?: boolean },
+  ): Promise<CheckpointRow | null>;
   /** Insert or replace; the version is incremented by the adapter. */
-  saveCheckpoint(orgId: string, conversationId: string, state: Record<string, unknown>, now: string): Promise<number>;
+  saveCheckpoint(
+    orgId: string,
+    conversationId: string,
+    state: Record<string, unknown>,
+    now: string,
+  ): Promise<number>;
 }
 
 /** Everything a transaction (or a read) can reach. */

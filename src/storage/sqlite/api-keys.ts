@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type { ApiKeyRow, ApiKeyStatus, ApiKeyStore, Role } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface ApiKeyRecord {
   key_id: string;
@@ -41,7 +41,6 @@ const toApiKey = (r: ApiKeyRecord): ApiKeyRow => ({
   rateLimitPerMinute: r.rate_limit_per_minute,
 });
 
-
 /** API keys on SQLite. Only hashes are stored; the auth-path lookups are by key id or legacy hash. */
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly insert: Stmt;
@@ -55,21 +54,25 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly usable: Stmt<{ n: number }>;
 
   constructor(db: Database) {
-    this.insert = prepare(db, 
+    this.insert = prepare(
+      db,
       `INSERT INTO api_keys (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE key_id = ?`);
     this.byLegacyHash = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE hash = ? AND legacy = 1`);
     this.inOrg = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = ? AND key_id = ?`);
     this.list = prepare(db, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = ? ORDER BY created_at, key_id`);
-    this.revoke = prepare(db, 
+    this.revoke = prepare(
+      db,
       "UPDATE api_keys SET status = 'revoked', revoked_at = ? WHERE org_id = ? AND key_id = ? AND status <> 'revoked'",
     );
-    this.rotated = prepare(db, 
+    this.rotated = prepare(
+      db,
       "UPDATE api_keys SET status = 'rotation_pending', rotated_to = ?, grace_until = ? WHERE org_id = ? AND key_id = ? AND status = 'active'",
     );
     this.touch = prepare(db, 'UPDATE api_keys SET last_used_at = ? WHERE key_id = ?');
-    this.usable = prepare(db, 
+    this.usable = prepare(
+      db,
       `SELECT COUNT(*) AS n FROM api_keys
        WHERE status <> 'revoked'
          AND (expires_at IS NULL OR expires_at > ?)
@@ -120,7 +123,12 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     return this.revoke.run(now, orgId, keyId).changes === 1;
   }
 
-  async markApiKeyRotated(orgId: string, keyId: string, rotatedTo: string, graceUntil: string): Promise<boolean> {
+  async markApiKeyRotated(
+    orgId: string,
+    keyId: string,
+    rotatedTo: string,
+    graceUntil: string,
+  ): Promise<boolean> {
     return this.rotated.run(rotatedTo, graceUntil, orgId, keyId).changes === 1;
   }
 

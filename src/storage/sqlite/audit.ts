@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface AuditRecord {
   org_id: string;
@@ -35,7 +35,6 @@ const toAudit = (r: AuditRecord): AuditRow => ({
   hash: r.hash,
 });
 
-
 /** The audit trail on SQLite: append-only from the service's point of view. */
 export class SqliteAuditStore implements AuditStore {
   private readonly last: Stmt<AuditRecord>;
@@ -46,9 +45,13 @@ export class SqliteAuditStore implements AuditStore {
 
   constructor(db: Database) {
     this.last = prepare(db, `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1`);
-    this.insert = prepare(db, `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insert = prepare(
+      db,
+      `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.page = prepare(db, `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT ?`);
-    this.pageBefore = prepare(db, 
+    this.pageBefore = prepare(
+      db,
       `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.chain = prepare(db, `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? ORDER BY seq`);

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type { CheckpointRow, CheckpointStore } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface CheckpointRecord {
   org_id: string;
@@ -17,10 +17,12 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private readonly save: Stmt<{ version: number }>;
 
   constructor(db: Database) {
-    this.find = prepare(db, 
+    this.find = prepare(
+      db,
       'SELECT org_id, conversation_id, state, version, created_at, updated_at FROM checkpoints WHERE org_id = ? AND conversation_id = ?',
     );
-    this.save = prepare(db, 
+    this.save = prepare(
+      db,
       `INSERT INTO checkpoints (org_id, conversation_id, state, version, created_at, updated_at)
        VALUES (?, ?, ?, 1, ?, ?)
        ON CONFLICT (org_id, conversation_id) DO UPDATE SET

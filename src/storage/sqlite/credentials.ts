@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type { CredentialRow, CredentialStore, CredentialWrite } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface CredentialRecord {
   org_id: string;
@@ -24,7 +24,6 @@ const toCredential = (r: CredentialRecord): CredentialRow => ({
   updatedAt: r.updated_at,
 });
 
-
 /** Encrypted credentials on SQLite: this adapter never sees a plaintext value. */
 export class SqliteCredentialStore implements CredentialStore {
   private readonly find: Stmt<CredentialRecord>;
@@ -34,11 +33,13 @@ export class SqliteCredentialStore implements CredentialStore {
   private readonly listIds: Stmt<{ module_id: string }>;
 
   constructor(db: Database) {
-    this.find = prepare(db, 
+    this.find = prepare(
+      db,
       'SELECT org_id, module_id, key_version, nonce, ciphertext, field_names, created_at, updated_at FROM credentials WHERE org_id = ? AND module_id = ?',
     );
     this.exists = prepare(db, 'SELECT 1 AS n FROM credentials WHERE org_id = ? AND module_id = ?');
-    this.upsert = prepare(db, 
+    this.upsert = prepare(
+      db,
       `INSERT INTO credentials (org_id, module_id, key_version, nonce, ciphertext, field_names, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, module_id) DO UPDATE SET

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type {
   HealthStatus,
   HealthUpdate,
@@ -10,6 +9,7 @@ import type {
   ModuleStore,
   ModuleWrite,
 } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface ModuleRecord {
   org_id: string;
@@ -54,7 +54,6 @@ function toModule(r: ModuleRecord): ModuleRow {
   };
 }
 
-
 /** Modules on SQLite. Every statement filters by org_id; the list filters are fixed variants, not built SQL. */
 export class SqliteModuleStore implements ModuleStore {
   private readonly find: Stmt<ModuleRecord>;
@@ -77,13 +76,21 @@ export class SqliteModuleStore implements ModuleStore {
     const order = 'ORDER BY category, name, module_id';
     this.find = prepare(db, `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND module_id = ?`);
     this.listAll = prepare(db, `SELECT ${COLUMNS} FROM modules WHERE org_id = ? ${order}`);
-    this.listByStatus = prepare(db, `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND status = ? ${order}`);
-    this.listByCategory = prepare(db, `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND category = ? ${order}`);
-    this.listByBoth = prepare(db, 
+    this.listByStatus = prepare(
+      db,
+      `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND status = ? ${order}`,
+    );
+    this.listByCategory = prepare(
+      db,
+      `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND category = ? ${order}`,
+    );
+    this.listByBoth = prepare(
+      db,
       `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND status = ? AND category = ? ${order}`,
     );
     this.exists = prepare(db, 'SELECT 1 AS n FROM modules WHERE org_id = ? AND module_id = ?');
-    this.upsert = prepare(db, 
+    this.upsert = prepare(
+      db,
       `INSERT INTO modules (org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, module_id) DO UPDATE SET
@@ -91,27 +98,38 @@ export class SqliteModuleStore implements ModuleStore {
          version = excluded.version, status = excluded.status, manifest = excluded.manifest,
          updated_at = excluded.updated_at`,
     );
-    this.importRow = prepare(db, 
+    this.importRow = prepare(
+      db,
       `INSERT OR REPLACE INTO modules (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.setStatus = prepare(db, 
+    this.setStatus = prepare(
+      db,
       'UPDATE modules SET status = ?, updated_at = ? WHERE org_id = ? AND module_id = ? AND status <> ?',
     );
     this.remove = prepare(db, 'DELETE FROM modules WHERE org_id = ? AND module_id = ?');
-    this.usage = prepare(db, 
+    this.usage = prepare(
+      db,
       'UPDATE modules SET success_count = success_count + 1, last_used_at = ? WHERE org_id = ? AND module_id = ?',
     );
-    this.healthFailure = prepare(db, 
+    this.healthFailure = prepare(
+      db,
       `UPDATE modules SET health_status = ?, failure_count = failure_count + 1,
          consecutive_failures = consecutive_failures + 1, last_failure_at = ?
        WHERE org_id = ? AND module_id = ?`,
     );
-    this.healthOk = prepare(db, 
+    this.healthOk = prepare(
+      db,
       'UPDATE modules SET health_status = ?, consecutive_failures = 0 WHERE org_id = ? AND module_id = ?',
     );
     const unhealthy = "(health_status IN ('unhealthy', 'degraded') OR failure_count >= ?)";
-    this.unhealthyOrg = prepare(db, `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND ${unhealthy} ${order}`);
-    this.unhealthyAll = prepare(db, `SELECT ${COLUMNS} FROM modules WHERE ${unhealthy} ORDER BY org_id, category, name`);
+    this.unhealthyOrg = prepare(
+      db,
+      `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND ${unhealthy} ${order}`,
+    );
+    this.unhealthyAll = prepare(
+      db,
+      `SELECT ${COLUMNS} FROM modules WHERE ${unhealthy} ORDER BY org_id, category, name`,
+    );
   }
 
   async findModule(orgId: string, moduleId: string): Promise<ModuleRow | null> {
@@ -168,7 +186,12 @@ export class SqliteModuleStore implements ModuleStore {
     );
   }
 
-  async setModuleStatus(orgId: string, moduleId: string, status: ModuleStatus, now: string): Promise<boolean> {
+  async setModuleStatus(
+    orgId: string,
+    moduleId: string,
+    status: ModuleStatus,
+    now: string,
+  ): Promise<boolean> {
     return this.setStatus.run(status, now, orgId, moduleId, status).changes === 1;
   }
 
@@ -189,7 +212,9 @@ export class SqliteModuleStore implements ModuleStore {
 
   async listUnhealthyModules(orgId: string | null, failureThreshold: number): Promise<ModuleRow[]> {
     const rows =
-      orgId === null ? this.unhealthyAll.all(failureThreshold) : this.unhealthyOrg.all(orgId, failureThreshold);
+      orgId === null
+        ? this.unhealthyAll.all(failureThreshold)
+        : this.unhealthyOrg.all(orgId, failureThreshold);
     return rows.map(toModule);
   }
 }

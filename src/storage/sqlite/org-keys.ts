@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type { MasterKeyCheckRow, MasterKeyStore, OrgKeyRow, OrgKeyStore } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface OrgKeyRecord {
   org_id: string;
@@ -30,12 +30,19 @@ export class SqliteOrgKeyStore implements OrgKeyStore {
   private readonly inUse: Stmt<{ master_key_id: string }>;
 
   constructor(db: Database) {
-    this.current = prepare(db, `SELECT ${COLUMNS} FROM org_keys WHERE org_id = ? ORDER BY version DESC LIMIT 1`);
+    this.current = prepare(
+      db,
+      `SELECT ${COLUMNS} FROM org_keys WHERE org_id = ? ORDER BY version DESC LIMIT 1`,
+    );
     this.byVersion = prepare(db, `SELECT ${COLUMNS} FROM org_keys WHERE org_id = ? AND version = ?`);
-    this.insert = prepare(db, 
+    this.insert = prepare(
+      db,
       `INSERT INTO org_keys (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, version) DO NOTHING`,
     );
-    this.rewrap = prepare(db, 'UPDATE org_keys SET master_key_id = ?, wrapped = ? WHERE org_id = ? AND version = ?');
+    this.rewrap = prepare(
+      db,
+      'UPDATE org_keys SET master_key_id = ?, wrapped = ? WHERE org_id = ? AND version = ?',
+    );
     this.all = prepare(db, `SELECT ${COLUMNS} FROM org_keys ORDER BY org_id, version`);
     this.inUse = prepare(db, 'SELECT DISTINCT master_key_id FROM org_keys ORDER BY master_key_id');
   }
@@ -74,7 +81,8 @@ export class SqliteMasterKeyStore implements MasterKeyStore {
 
   constructor(db: Database) {
     this.find = prepare(db, 'SELECT key_id, check_value, created_at FROM master_keys WHERE key_id = ?');
-    this.insert = prepare(db, 
+    this.insert = prepare(
+      db,
       'INSERT INTO master_keys (key_id, check_value, created_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING',
     );
   }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { type Stmt, prepare } from './prepare.js';
 import type { OrgRow, OrgStore } from '../types.js';
+import { prepare, type Stmt } from './prepare.js';
 
 interface OrgRecord {
   org_id: string;
@@ -9,7 +9,12 @@ interface OrgRecord {
   created_at: string;
 }
 
-const toOrg = (r: OrgRecord): OrgRow => ({ orgId: r.org_id, name: r.name, plan: r.plan, createdAt: r.created_at });
+const toOrg = (r: OrgRecord): OrgRow => ({
+  orgId: r.org_id,
+  name: r.name,
+  plan: r.plan,
+  createdAt: r.created_at,
+});
 
 /** Organizations on SQLite: statements prepared once per connection. */
 export class SqliteOrgStore implements OrgStore {
@@ -19,7 +24,8 @@ export class SqliteOrgStore implements OrgStore {
 
   constructor(db: Database) {
     this.find = prepare(db, 'SELECT org_id, name, plan, created_at FROM organizations WHERE org_id = ?');
-    this.insert = prepare(db, 
+    this.insert = prepare(
+      db,
       'INSERT INTO organizations (org_id, name, plan, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (org_id) DO NOTHING',
     );
     this.list = prepare(db, 'SELECT org_id, name, plan, created_at FROM organizations ORDER BY org_id');

@@ -47,7 +47,11 @@ function repositoriesOf(db: Database): Repositories {
  * writes. WAL lets the reader go on while a write is in progress.
  */
 export class SqliteStorage implements Storage {
-  readonly capabilities: StorageCapabilities = { engine: 'sqlite', rowLevelSecurity: false, multiNode: false };
+  readonly capabilities: StorageCapabilities = {
+    engine: 'sqlite',
+    rowLevelSecurity: false,
+    multiNode: false,
+  };
   private readonly writer: Database;
   private readonly reader: Database;
   private readonly writeRepos: Repositories;
@@ -66,7 +70,9 @@ export class SqliteStorage implements Storage {
     const busy = options.busyTimeoutMs ?? 5000;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     if (options.path === ':memory:') {
-      throw new Error('SqliteStorage needs a file path (reads use a second connection); use a temporary file');
+      throw new Error(
+        'SqliteStorage needs a file path (reads use a second connection); use a temporary file',
+      );
     }
     const writer = openConnection(options.path, busy, false);
     try {
