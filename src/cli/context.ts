@@ -1,0 +1,52 @@
+import { loadConfig } from '../config.js';
+import { isVaultError } from '../errors.js';
+import { openVault, type Vault } from '../vault.js';
+
+/** Thrown for a user error; becomes one line on stderr and exit code 1. */
+export class CliError extends Error {}
+
+/** Exit codes from DESIGN.md: 0 success, 1 user error, 2 bad usage (3 is the importer's partial success). */
+export const EXIT = { ok: 0, userError: 1, usage: 2, partial: 3 } as const;
+
+/** Opens the vault from the same environment the server reads, runs fn, always closes. */
+export async function withVault<T>(fn: (vault: Vault) => Promise<T>): Promise<T> {
+  const vault = await openVault({ config: loadConfig() });
+  try {
+    return await fn(vault);
+  } finally {
+    await vault.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints rows as aligned columns (for humans; --json is for programs). */
+export function printTable(headers: string[], rows: (string | number | null)[][]): void {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const r of cells)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+}
+
+/** One line for stderr: never a stack trace, never a secret (VaultError messages carry none). */
+export function describeError(err: unknown): string {
+  if (isVaultError(err) || err instanceof CliError) return err.message;
+  if (
+    err instanceof Error &&
+    'code' in err &&
+    typeof err.code === 'string' &&
+    err.code.startsWith('SQLITE_')
+  ) {
+    return `database error (${err.code}): ${err.message}`;
+  }
+  if (err instanceof Error && 'code' in err && err.code === 'ECONNREFUSED')
+    return `cannot connect: ${err.message}`;
+  return `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { printJson, withVault } from './context.js';
+
+export function registerMasterKeyCommands(program: Command): void {
+  const mk = program.command('master-key').description('master key management');
+
+  mk.command('rotate')
+    .description(
+      're-wrap every org data key under the newest master key (the first in ORGVAULT_MASTER_KEY); afterwards older keys can be removed',
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withVault(async (vault) => {
+        const r = await vault.system.rotateMasterKey();
+        if (opts.json) printJson({ rewrapped: r.rewrapped, master_key_id: r.masterKeyId });
+        else process.stdout.write(`re-wrapped ${r.rewrapped} org key(s) under master key ${r.masterKeyId}\n`);
+      });
+    });
+}

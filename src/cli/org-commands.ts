@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { printJson, printTable, withVault } from './context.js';
+
+export function registerOrgCommands(program: Command): void {
+  const orgs = program.command('orgs').description('organizations (tenants)');
+
+  orgs
+    .command('create <org_id>')
+    .description('create an organization')
+    .option('--name <name>', 'display name (default: the id)')
+    .option('--plan <plan>', 'plan label')
+    .action(async (orgId: string, opts: { name?: string; plan?: string }) => {
+      await withVault(async (vault) => {
+        const org = await vault.system.createOrg(orgId, { ...opts });
+        printJson({ org_id: org.orgId, name: org.name, plan: org.plan, created_at: org.createdAt });
+      });
+    });
+
+  orgs
+    .command('list')
+    .description('list organizations')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withVault(async (vault) => {
+        const list = await vault.system.listOrgs();
+        if (opts.json) {
+          printJson({
+            organizations: list.map((o) => ({
+              org_id: o.orgId,
+              name: o.name,
+              plan: o.plan,
+              created_at: o.createdAt,
+            })),
+          });
+        } else {
+          printTable(
+            ['ORG_ID', 'NAME', 'PLAN', 'CREATED_AT'],
+            list.map((o) => [o.orgId, o.name, o.plan, o.createdAt]),
+          );
+        }
+      });
+    });
+}

@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { describeError, EXIT } from './context.js';
+import { registerMasterKeyCommands } from './master-key-commands.js';
+import { registerMigrateCommand } from './migrate-command.js';
+import { registerModuleCommands } from './module-commands.js';
+import { registerOrgCommands } from './org-commands.js';
+
+const ENV_HELP = `
+Environment (the same as the server's):
+  ORGVAULT_DATABASE_URL   sqlite:<path> (default sqlite:<data dir>/orgvault.db) or postgres://...
+  ORGVAULT_DATA_DIR       data directory (default ./data)
+  ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
+  ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
+
+Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
+
+/** Builds the `orgvault` program; each command group lives in its own file. */
+export function buildProgram(): Command {
+  const program = new Command('orgvault')
+    .description('orgvault: multi-tenant modules, credentials, API keys and audit for LLM agents')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', ENV_HELP)
+    .exitOverride();
+  registerMigrateCommand(program);
+  registerOrgCommands(program);
+  registerModuleCommands(program);
+  registerMasterKeyCommands(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never throws). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; everything else commander reports is bad usage.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    process.stderr.write(`orgvault: ${describeError(err)}\n`);
+    return EXIT.userError;
+  }
+}
