@@ -77,13 +77,14 @@ export class CredentialService {
     });
   }
 
-  /** Seal and upsert inside an open transaction (also used by the NEXUS importer). */
+  /** Seal and upsert inside an open transaction (also used by the NEXUS importer, which keeps both times). */
   async sealAndWrite(
     tx: Repositories,
     orgId: string,
     moduleId: string,
     values: CredentialValues,
     createdAt?: string,
+    updatedAt?: string,
   ): Promise<'created' | 'replaced'> {
     const dataKey = await this.orgKeys.currentKey(tx, orgId);
     const sealed = seal(
@@ -97,7 +98,7 @@ export class CredentialService {
       nonce: sealed.nonce,
       ciphertext: sealed.ciphertext,
       fieldNames: Object.keys(values).sort(),
-      now: isoNow(this.clock),
+      now: updatedAt ?? isoNow(this.clock),
       ...(createdAt !== undefined ? { createdAt } : {}),
     });
   }

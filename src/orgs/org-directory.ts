@@ -9,6 +9,9 @@ export interface CreateOrgOptions {
   plan?: string | null;
 }
 
+/** Name given to `default` when orgvault creates it; an importer may replace this placeholder. */
+export const DEFAULT_ORG_NAME = 'Default organization';
+
 /** Bound on remembered org ids; past it the set starts over (a cache, never the source of truth). */
 const KNOWN_LIMIT = 10_000;
 
@@ -95,7 +98,7 @@ export class OrgDirectory {
   async ensureDefault(): Promise<void> {
     await this.storage.transaction(SYSTEM_SCOPE, async (tx) => {
       if ((await tx.orgs.findOrg(DEFAULT_ORG)) === null) {
-        await this.createIn(tx, DEFAULT_ORG, { name: 'Default organization', plan: null }, LIBRARY_ACTOR);
+        await this.createIn(tx, DEFAULT_ORG, { name: DEFAULT_ORG_NAME, plan: null }, LIBRARY_ACTOR);
       }
     });
     this.remember(DEFAULT_ORG);

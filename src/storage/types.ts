@@ -178,6 +178,8 @@ export interface OrgStore {
   findOrg(orgId: string): Promise<OrgRow | null>;
   /** Inserts unless the org exists; true when inserted. */
   insertOrg(org: OrgRow): Promise<boolean>;
+  /** Overwrites name, plan and created time (the NEXUS import adopting the `default` placeholder); true when found. */
+  updateOrgDetails(org: OrgRow): Promise<boolean>;
   /** System: every org, ordered by id. */
   listOrgs(): Promise<OrgRow[]>;
 }

@@ -20,6 +20,7 @@ const toOrg = (r: OrgRecord): OrgRow => ({
 export class SqliteOrgStore implements OrgStore {
   private readonly find: Stmt<OrgRecord>;
   private readonly insert: Stmt;
+  private readonly update: Stmt;
   private readonly list: Stmt<OrgRecord>;
 
   constructor(db: Database) {
@@ -29,6 +30,7 @@ export class SqliteOrgStore implements OrgStore {
       'INSERT INTO organizations (org_id, name, plan, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (org_id) DO NOTHING',
     );
     this.list = prepare(db, 'SELECT org_id, name, plan, created_at FROM organizations ORDER BY org_id');
+    this.update = prepare(db, 'UPDATE organizations SET name = ?, plan = ?, created_at = ? WHERE org_id = ?');
   }
 
   async findOrg(orgId: string): Promise<OrgRow | null> {
@@ -38,6 +40,10 @@ export class SqliteOrgStore implements OrgStore {
 
   async insertOrg(org: OrgRow): Promise<boolean> {
     return this.insert.run(org.orgId, org.name, org.plan, org.createdAt).changes === 1;
+  }
+
+  async updateOrgDetails(org: OrgRow): Promise<boolean> {
+    return this.update.run(org.name, org.plan, org.createdAt, org.orgId).changes === 1;
   }
 
   async listOrgs(): Promise<OrgRow[]> {
