@@ -6,6 +6,10 @@ export {
   type InitialStateOptions,
   type ToolResult,
 } from './agent/state.js';
+export type { ApiKeyInfo, IssuedApiKey } from './auth/api-key-info.js';
+export type { CreateKeyInput, RotateOptions } from './auth/api-key-service.js';
+export type { VerifyFailure, VerifyResult } from './auth/key-verifier.js';
+export { hasPermission, PERMISSIONS, type Permission, ROLE_PERMISSIONS } from './auth/permissions.js';
 export { type Config, loadConfig } from './config.js';
 export type { CredentialMetadata } from './credentials/credential-service.js';
 export type { CredentialValues } from './credentials/credential-values.js';

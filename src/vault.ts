@@ -1,4 +1,9 @@
 import { type ActorContext, AuditLog, LIBRARY_ACTOR } from './audit/audit-log.js';
+import { ApiKeyService } from './auth/api-key-service.js';
+import { Bootstrapper } from './auth/bootstrap.js';
+import { KeyVerifier } from './auth/key-verifier.js';
+import { OrgApiKeys } from './auth/org-api-keys.js';
+import { VaultAuth } from './auth/vault-auth.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, type ConfigOverrides, loadConfig } from './config.js';
 import { type CredentialMetadata, CredentialService } from './credentials/credential-service.js';
@@ -31,6 +36,9 @@ export interface VaultServices {
   orgKeys: OrgKeyService;
   modules: ModuleService;
   credentials: CredentialService;
+  apiKeys: ApiKeyService;
+  keyVerifier: KeyVerifier;
+  bootstrapper: Bootstrapper;
 }
 
 /** One org's modules, as the library API exposes them. */
@@ -97,11 +105,13 @@ export class OrgVault {
   readonly orgId: string;
   readonly modules: OrgModules;
   readonly credentials: OrgCredentials;
+  readonly keys: OrgApiKeys;
 
   constructor(services: VaultServices, orgId: string, actor: ActorContext) {
     this.orgId = orgId;
     this.modules = new OrgModules(services, orgId, actor);
     this.credentials = new OrgCredentials(services, orgId, actor);
+    this.keys = new OrgApiKeys(services.apiKeys, orgId, actor);
   }
 }
 
@@ -140,11 +150,14 @@ export class SystemVault {
 export class Vault {
   readonly services: VaultServices;
   readonly system: SystemVault;
+  /** Key verification and bootstrap. */
+  readonly auth: VaultAuth;
   private closed = false;
 
   constructor(services: VaultServices) {
     this.services = services;
     this.system = new SystemVault(services);
+    this.auth = new VaultAuth(services.keyVerifier, services.bootstrapper);
   }
 
   get config(): Config {
@@ -189,7 +202,22 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     await orgs.ensureDefault();
     const modules = new ModuleService({ storage, orgs, audit, clock });
     const credentials = new CredentialService({ storage, orgs, orgKeys, audit, clock });
-    return new Vault({ config, storage, clock, audit, orgs, orgKeys, modules, credentials });
+    const apiKeys = new ApiKeyService({ storage, orgs, audit, clock });
+    const keyVerifier = new KeyVerifier({ storage, clock });
+    const bootstrapper = new Bootstrapper({ storage, orgs, keys: apiKeys, audit, clock });
+    return new Vault({
+      config,
+      storage,
+      clock,
+      audit,
+      orgs,
+      orgKeys,
+      modules,
+      credentials,
+      apiKeys,
+      keyVerifier,
+      bootstrapper,
+    });
   } catch (err) {
     await storage.close();
     throw err;

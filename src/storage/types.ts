@@ -245,6 +245,11 @@ export interface ApiKeyStore {
   touchApiKey(keyId: string, now: string): Promise<void>;
   /** System: number of keys that would authenticate at `now` (bootstrap runs only while this is 0). */
   countUsableApiKeys(now: string): Promise<number>;
+  /**
+   * Bootstrap: hold every other bootstrap back until this transaction ends, so count-then-insert is
+   * atomic (SQLite: a no-op, its transactions are already serialised; PostgreSQL: an advisory xact lock).
+   */
+  lockBootstrap(): Promise<void>;
 }
 
 export interface AuditStore {

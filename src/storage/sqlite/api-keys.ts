@@ -139,4 +139,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   async countUsableApiKeys(now: string): Promise<number> {
     return this.usable.get(now, now)?.n ?? 0;
   }
+
+  /** Transactions on this adapter are already serialised (BEGIN IMMEDIATE, queued). */
+  async lockBootstrap(): Promise<void> {}
 }

@@ -1,0 +1,240 @@
+import type { ActorContext, AuditLog } from '../audit/audit-log.js';
+import { type Clock, isoNow } from '../clock.js';
+import { VaultError } from '../errors.js';
+import { assertOrgId } from '../ids.js';
+import type { OrgDirectory } from '../orgs/org-directory.js';
+import { type ApiKeyRow, orgScope, type Repositories, type Role, type Storage } from '../storage/types.js';
+import { ANY_KEY_ID_PATTERN, generateApiKey } from './api-key-format.js';
+import { type ApiKeyInfo, type IssuedApiKey, toApiKeyInfo, unusableReason } from './api-key-info.js';
+import { isRole, roleAtMost } from './permissions.js';
+
+export interface CreateKeyInput {
+  role: Role | string;
+  name?: string | null | undefined;
+  /** ISO-8601 time or Date; must lie in the future. */
+  expiresAt?: string | Date | null | undefined;
+}
+
+export interface RotateOptions {
+  /** How long the old key keeps working; default 24 h, at most 30 days. */
+  graceSeconds?: number | undefined;
+}
+
+export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
+export const MAX_GRACE_SECONDS = 30 * 24 * 60 * 60;
+
+/**
+ * API key management for one org at a time: create, list, rotate, revoke. `ceiling` is the role of
+ * the calling key (HTTP); a caller never grants, rotates or revokes a key above its own role, since
+ * rotating a stronger key would hand the caller that key's power. The library passes no ceiling.
+ */
+export class ApiKeyService {
+  private readonly storage: Storage;
+  private readonly orgs: OrgDirectory;
+  private readonly audit: AuditLog;
+  private readonly clock: Clock;
+
+  constructor(deps: { storage: Storage; orgs: OrgDirectory; audit: AuditLog; clock: Clock }) {
+    this.storage = deps.storage;
+    this.orgs = deps.orgs;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
+
+  async create(
+    orgId: string,
+    input: CreateKeyInput,
+    actor: ActorContext,
+    ceiling?: Role,
+  ): Promise<IssuedApiKey> {
+    assertOrgId(orgId);
+    const { role, name, expiresAt } = this.parseCreate(input);
+    if (ceiling !== undefined && !roleAtMost(role, ceiling)) {
+      throw new VaultError('FORBIDDEN', `a ${ceiling} key cannot create a ${role} key`);
+    }
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), async (tx) => {
+      const issued = await this.issueIn(tx, orgId, { role, name, expiresAt }, actor);
+      await this.audit.append(
+        tx,
+        orgId,
+        actor,
+        {
+          action: 'api_key.create',
+          targetType: 'api_key',
+          targetId: issued.keyId,
+          details: { role, name, expires_at: expiresAt },
+        },
+        issued.createdAt,
+      );
+      return issued;
+    });
+  }
+
+  /** Inserts a new key inside an open transaction (also bootstrap and org creation); no audit row. */
+  async issueIn(
+    tx: Repositories,
+    orgId: string,
+    input: { role: Role; name: string | null; expiresAt: string | null },
+    actor: ActorContext,
+  ): Promise<IssuedApiKey> {
+    const now = isoNow(this.clock);
+    const generated = generateApiKey();
+    const row: ApiKeyRow = {
+      keyId: generated.keyId,
+      orgId,
+      hash: generated.hash,
+      legacy: false,
+      role: input.role,
+      name: input.name,
+      status: 'active',
+      createdAt: now,
+      createdBy: actor.actorKeyId,
+      expiresAt: input.expiresAt,
+      graceUntil: null,
+      revokedAt: null,
+      lastUsedAt: null,
+      rotatedTo: null,
+      rateLimitPerMinute: null,
+    };
+    await tx.apiKeys.insertApiKey(row);
+    return { apiKey: generated.apiKey, ...toApiKeyInfo(row, now) };
+  }
+
+  async list(orgId: string): Promise<ApiKeyInfo[]> {
+    assertOrgId(orgId);
+    await this.orgs.require(orgId);
+    const rows = await this.storage.read(orgScope(orgId), (r) => r.apiKeys.listApiKeys(orgId));
+    const now = isoNow(this.clock);
+    return rows.map((row) => toApiKeyInfo(row, now));
+  }
+
+  async get(orgId: string, keyId: string): Promise<ApiKeyInfo | null> {
+    assertOrgId(orgId);
+    if (!ANY_KEY_ID_PATTERN.test(keyId)) return null;
+    await this.orgs.require(orgId);
+    const row = await this.storage.read(orgScope(orgId), (r) => r.apiKeys.findApiKey(orgId, keyId));
+    return row === null ? null : toApiKeyInfo(row, isoNow(this.clock));
+  }
+
+  /**
+   * A new key with the old key's role (and name and expiry); the old one keeps working until
+   * grace_until. Null when the key is not in this org (another org's key is simply absent).
+   */
+  async rotate(
+    orgId: string,
+    keyId: string,
+    options: RotateOptions,
+    actor: ActorContext,
+    ceiling?: Role,
+  ): Promise<(IssuedApiKey & { rotatedFrom: string }) | null> {
+    assertOrgId(orgId);
+    const graceSeconds = options.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        `grace_seconds must be an integer from 0 to ${MAX_GRACE_SECONDS}`,
+        {
+          field: 'grace_seconds',
+        },
+      );
+    }
+    if (!ANY_KEY_ID_PATTERN.test(keyId)) return null;
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), async (tx) => {
+      const old = await tx.apiKeys.findApiKey(orgId, keyId);
+      if (old === null) return null;
+      if (ceiling !== undefined && !roleAtMost(old.role, ceiling)) {
+        throw new VaultError('FORBIDDEN', `a ${ceiling} key cannot rotate a ${old.role} key`);
+      }
+      const now = isoNow(this.clock);
+      if (old.status !== 'active' || unusableReason(old, now) !== null) {
+        throw new VaultError('CONFLICT', 'only an active key can be rotated');
+      }
+      const issued = await this.issueIn(
+        tx,
+        orgId,
+        { role: old.role, name: old.name, expiresAt: old.expiresAt },
+        actor,
+      );
+      const graceUntil = new Date(this.clock().getTime() + graceSeconds * 1000).toISOString();
+      if (!(await tx.apiKeys.markApiKeyRotated(orgId, keyId, issued.keyId, graceUntil))) {
+        throw new VaultError('CONFLICT', 'only an active key can be rotated');
+      }
+      await this.audit.append(
+        tx,
+        orgId,
+        actor,
+        {
+          action: 'api_key.rotate',
+          targetType: 'api_key',
+          targetId: keyId,
+          details: { new_key_id: issued.keyId, role: old.role, grace_until: graceUntil },
+        },
+        now,
+      );
+      return { ...issued, rotatedFrom: keyId };
+    });
+  }
+
+  /** Revokes at once. False when the key is not in this org; revoking a revoked key changes nothing. */
+  async revoke(orgId: string, keyId: string, actor: ActorContext, ceiling?: Role): Promise<boolean> {
+    assertOrgId(orgId);
+    if (!ANY_KEY_ID_PATTERN.test(keyId)) return false;
+    await this.orgs.require(orgId);
+    return this.storage.transaction(orgScope(orgId), async (tx) => {
+      const row = await tx.apiKeys.findApiKey(orgId, keyId);
+      if (row === null) return false;
+      if (ceiling !== undefined && !roleAtMost(row.role, ceiling)) {
+        throw new VaultError('FORBIDDEN', `a ${ceiling} key cannot revoke a ${row.role} key`);
+      }
+      const now = isoNow(this.clock);
+      if (await tx.apiKeys.revokeApiKey(orgId, keyId, now)) {
+        await this.audit.append(
+          tx,
+          orgId,
+          actor,
+          { action: 'api_key.revoke', targetType: 'api_key', targetId: keyId, details: { role: row.role } },
+          now,
+        );
+      }
+      return true;
+    });
+  }
+
+  private parseCreate(input: CreateKeyInput): { role: Role; name: string | null; expiresAt: string | null } {
+    if (input === null || typeof input !== 'object') {
+      throw new VaultError('VALIDATION_FAILED', 'expected {role, name?, expiresAt?}');
+    }
+    if (!isRole(input.role)) {
+      throw new VaultError('VALIDATION_FAILED', 'role must be one of viewer, operator, admin, owner', {
+        field: 'role',
+      });
+    }
+    const name = input.name ?? null;
+    if (name !== null && (typeof name !== 'string' || name.length > 200 || /\p{Cc}/u.test(name))) {
+      throw new VaultError('VALIDATION_FAILED', 'name must be a string of at most 200 printable characters', {
+        field: 'name',
+      });
+    }
+    let expiresAt: string | null = null;
+    if (input.expiresAt !== undefined && input.expiresAt !== null) {
+      const at = input.expiresAt instanceof Date ? input.expiresAt : new Date(String(input.expiresAt));
+      if (
+        Number.isNaN(at.getTime()) ||
+        (typeof input.expiresAt === 'string' && !/^\d{4}-\d\d-\d\dT/.test(input.expiresAt))
+      ) {
+        throw new VaultError('VALIDATION_FAILED', 'expires_at must be an ISO-8601 time', {
+          field: 'expires_at',
+        });
+      }
+      if (at.getTime() <= this.clock().getTime()) {
+        throw new VaultError('VALIDATION_FAILED', 'expires_at must lie in the future', {
+          field: 'expires_at',
+        });
+      }
+      expiresAt = at.toISOString();
+    }
+    return { role: input.role, name, expiresAt };
+  }
+}

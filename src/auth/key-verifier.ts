@@ -1,0 +1,72 @@
+import { type Clock, isoNow } from '../clock.js';
+import { type ApiKeyRow, AUTH_SCOPE, type Role, type Storage } from '../storage/types.js';
+import { parseApiKey, sameDigest, sha256Hex } from './api-key-format.js';
+import { unusableReason } from './api-key-info.js';
+
+/** Why a key was refused. Callers outside (HTTP) must answer all of them alike. */
+export type VerifyFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'GRACE_EXPIRED';
+
+/** Denials are data: verify throws only when the infrastructure is broken. */
+export type VerifyResult =
+  | { ok: true; orgId: string; keyId: string; role: Role; rateLimitPerMinute: number | null }
+  | { ok: false; code: VerifyFailure };
+
+/** last_used_at is a hint for people, not an access log: write it at most this often per key. */
+export const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_MEMORY_LIMIT = 10_000;
+/** Compared against when no row exists, so an unknown id costs the same work as a wrong secret. */
+const DUMMY_HASH = sha256Hex('orgvault: no such key');
+
+/** Verifies presented API keys (the hot path of every authenticated request). */
+export class KeyVerifier {
+  private readonly storage: Storage;
+  private readonly clock: Clock;
+  /** keyId -> epoch ms of our last last_used_at write; bounded, a cache only. */
+  private readonly touched = new Map<string, number>();
+
+  constructor(deps: { storage: Storage; clock: Clock }) {
+    this.storage = deps.storage;
+    this.clock = deps.clock;
+  }
+
+  async verify(presented: string): Promise<VerifyResult> {
+    const parsed = parseApiKey(typeof presented === 'string' ? presented : '');
+    let row: ApiKeyRow | null = null;
+    if (parsed.kind === 'ovk') {
+      const found = await this.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findApiKeyForAuth(parsed.keyId));
+      const candidate = found !== null && !found.legacy ? found : null;
+      const matches = sameDigest(sha256Hex(parsed.secret), candidate?.hash ?? DUMMY_HASH);
+      row = matches ? candidate : null;
+    } else if (parsed.kind === 'legacy') {
+      // Legacy NEXUS keys have no id: the hash of the whole plaintext is the lookup key itself.
+      const hash = sha256Hex(parsed.plaintext);
+      row = await this.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findLegacyApiKeyByHash(hash));
+    } else {
+      return { ok: false, code: 'MALFORMED' };
+    }
+    if (row === null) return { ok: false, code: 'NOT_FOUND' };
+    const now = this.clock();
+    const reason = unusableReason(row, now.toISOString());
+    if (reason !== null) return { ok: false, code: reason };
+    await this.maybeTouch(row, now);
+    return {
+      ok: true,
+      orgId: row.orgId,
+      keyId: row.keyId,
+      role: row.role,
+      rateLimitPerMinute: row.rateLimitPerMinute,
+    };
+  }
+
+  private async maybeTouch(row: ApiKeyRow, now: Date): Promise<void> {
+    const nowMs = now.getTime();
+    const stored = row.lastUsedAt === null ? 0 : Date.parse(row.lastUsedAt);
+    const last = Math.max(stored, this.touched.get(row.keyId) ?? 0);
+    if (nowMs - last < TOUCH_INTERVAL_MS) return;
+    // Recorded before the write so concurrent requests of the same key do not all write.
+    if (this.touched.size >= TOUCH_MEMORY_LIMIT) this.touched.clear();
+    this.touched.set(row.keyId, nowMs);
+    const at = isoNow(() => now);
+    await this.storage.transaction(AUTH_SCOPE, (tx) => tx.apiKeys.touchApiKey(row.keyId, at));
+  }
+}
