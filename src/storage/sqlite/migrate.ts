@@ -1,12 +1,15 @@
 import type { Database } from 'better-sqlite3';
-import { SQLITE_MIGRATIONS } from './migrations.js';
+import { type Migration, SQLITE_MIGRATIONS } from './migrations.js';
 
 /**
  * Applies every migration not yet recorded, each in its own IMMEDIATE transaction with its record,
  * so two processes opening one database at once cannot both apply the same version.
  * Returns the versions applied by this call.
  */
-export function applySqliteMigrations(db: Database): number[] {
+export function applySqliteMigrations(
+  db: Database,
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+): number[] {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
@@ -17,7 +20,7 @@ export function applySqliteMigrations(db: Database): number[] {
     'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
   );
   const applied: number[] = [];
-  for (const m of SQLITE_MIGRATIONS) {
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (isApplied.get(m.version)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {

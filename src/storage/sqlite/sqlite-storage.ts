@@ -18,12 +18,12 @@ export interface SqliteStorageOptions {
 }
 
 function openConnection(path: string, busyTimeoutMs: number, readonly: boolean): Database {
+  // `timeout` is better-sqlite3's busy timeout: a locked database is retried for that long, not failed at once.
   const db = new BetterSqlite3(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
   if (!readonly) db.pragma('journal_mode = WAL');
   // NORMAL is durable against process crashes in WAL mode; only an OS crash can lose the last commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   return db;
 }
 
