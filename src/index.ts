@@ -15,6 +15,12 @@ export type { CredentialMetadata } from './credentials/credential-service.js';
 export type { CredentialValues } from './credentials/credential-values.js';
 export { ERROR_STATUS, type ErrorCode, VaultError } from './errors.js';
 export { DEFAULT_ORG } from './ids.js';
+export {
+  type ImportNexusOptions,
+  importNexus,
+  type NexusImportResult,
+} from './importers/nexus/import-nexus.js';
+export type { NexusImportReport } from './importers/nexus/report.js';
 export type { ModuleRecord } from './modules/module-record.js';
 export type { HealthStatus, ModuleStatus, OrgRow, Repositories, Role, Storage } from './storage/types.js';
 export { type OpenVaultOptions, OrgVault, openVault, SystemVault, Vault } from './vault.js';

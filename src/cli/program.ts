@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, EXIT } from './context.js';
+import { registerImportCommand } from './import-command.js';
 import { registerMasterKeyCommands } from './master-key-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerModuleCommands } from './module-commands.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerOrgCommands(program);
   registerModuleCommands(program);
   registerMasterKeyCommands(program);
+  registerImportCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

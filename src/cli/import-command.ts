@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { importNexus, type NexusImportResult } from '../importers/nexus/import-nexus.js';
+import type { ModuleRef } from '../importers/nexus/plan.js';
+import { EXIT, printJson, withVault } from './context.js';
+
+interface ImportOpts {
+  registry: string;
+  credentials: string;
+  apiKeys?: string;
+  nexusKey: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const refs = (list: ModuleRef[]) => list.map((r) => `${r.org_id}:${r.module_id}`).join(', ');
+
+/** For people: what was written, what was already there, and what needs their attention. */
+function printSummary(result: NexusImportResult): void {
+  const r = result.report;
+  const p = result.alreadyPresent;
+  const lines = [
+    `${result.dryRun ? 'dry run (nothing written): would import' : 'imported'} ${r.organizations} organization(s), ${r.modules} module(s), ${r.credentials} credential(s), ${r.api_keys} API key(s)`,
+    `NEXUS files: registry ${result.generations.registry}, credentials ${result.generations.credentials}`,
+  ];
+  const present = p.organizations + p.modules + p.credentials + p.apiKeys;
+  if (present > 0) {
+    lines.push(
+      `already in orgvault, left as they are: ${p.organizations} organization(s), ${p.modules} module(s), ${p.credentials} credential(s), ${p.apiKeys} API key(s)`,
+    );
+  }
+  if (r.organizations + r.modules + r.credentials + r.api_keys === 0) lines.push('nothing new to import');
+  if (r.restored_modules.length > 0) {
+    lines.push(`restored as disabled, review and enable: ${refs(r.restored_modules)}`);
+  }
+  if (r.dev_key_credentials.length > 0) {
+    lines.push(
+      `EXPOSED (encrypted under NEXUS's public dev key), rotate them: ${refs(r.dev_key_credentials)}`,
+    );
+  }
+  if (r.unreadable_credentials.length > 0) {
+    lines.push(`NOT imported (no key verifies), enter them again: ${refs(r.unreadable_credentials)}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import-nexus')
+    .description('import a NEXUS deployment (modules, credentials, API keys) in one transaction')
+    .requiredOption('--registry <db>', "NEXUS's module_registry.db (opened read-only)")
+    .requiredOption('--credentials <db>', "NEXUS's module_credentials.db (opened read-only)")
+    .option('--api-keys <db>', "NEXUS's api_keys.db (org-scoped NEXUS; opened read-only)")
+    .requiredOption('--nexus-key <fernet key>', "NEXUS's MODULE_ENCRYPTION_KEY")
+    .option('--dry-run', 'report what would be imported; write nothing')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 everything imported, 3 some credentials unreadable (all the rest imported), 1 error.',
+    )
+    .action(async (opts: ImportOpts) => {
+      await withVault(async (vault) => {
+        const result = await importNexus(vault, {
+          registry: opts.registry,
+          credentials: opts.credentials,
+          apiKeys: opts.apiKeys,
+          nexusKey: opts.nexusKey,
+          dryRun: opts.dryRun,
+        });
+        if (opts.json) printJson(result.report);
+        else printSummary(result);
+        if (result.report.unreadable_credentials.length > 0) process.exitCode = EXIT.partial;
+      });
+    });
+}
