@@ -23,6 +23,14 @@ export interface Config {
   rateLimitPerMinute: number;
   authFailuresPerMinute: number;
   trustProxy: boolean;
+  /** Time limit of one module call, built-in or HTTP. */
+  httpTimeoutMs: number;
+  /** Largest response body an HTTP module may return. */
+  httpMaxResponseBytes: number;
+  /** Consecutive failures after which a module's calls fail fast (MODULE_UNHEALTHY). */
+  breakerFailureThreshold: number;
+  /** How long an unhealthy module's calls fail fast before one trial call is let through. */
+  breakerCooldownMs: number;
 }
 
 export interface ConfigOverrides {
@@ -40,6 +48,10 @@ export interface ConfigOverrides {
   rateLimitPerMinute?: number;
   authFailuresPerMinute?: number;
   trustProxy?: boolean;
+  httpTimeoutMs?: number;
+  httpMaxResponseBytes?: number;
+  breakerFailureThreshold?: number;
+  breakerCooldownMs?: number;
 }
 
 const flag = z
@@ -76,6 +88,10 @@ const EnvSchema = z.object({
   ORGVAULT_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000, 1000),
   ORGVAULT_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000, 20),
   ORGVAULT_TRUST_PROXY: flag,
+  ORGVAULT_HTTP_TIMEOUT_MS: intIn(1, 10 * 60 * 1000, 10_000),
+  ORGVAULT_HTTP_MAX_RESPONSE_BYTES: intIn(1, 64 * 1024 * 1024, 1024 * 1024),
+  ORGVAULT_BREAKER_FAILURES: intIn(1, 1000, 5),
+  ORGVAULT_BREAKER_COOLDOWN_MS: intIn(0, 24 * 60 * 60 * 1000, 30_000),
 });
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -115,5 +131,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     rateLimitPerMinute: overrides.rateLimitPerMinute ?? e.ORGVAULT_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: overrides.authFailuresPerMinute ?? e.ORGVAULT_AUTH_FAILURES_PER_MINUTE,
     trustProxy: overrides.trustProxy ?? e.ORGVAULT_TRUST_PROXY,
+    httpTimeoutMs: overrides.httpTimeoutMs ?? e.ORGVAULT_HTTP_TIMEOUT_MS,
+    httpMaxResponseBytes: overrides.httpMaxResponseBytes ?? e.ORGVAULT_HTTP_MAX_RESPONSE_BYTES,
+    breakerFailureThreshold: overrides.breakerFailureThreshold ?? e.ORGVAULT_BREAKER_FAILURES,
+    breakerCooldownMs: overrides.breakerCooldownMs ?? e.ORGVAULT_BREAKER_COOLDOWN_MS,
   };
 }

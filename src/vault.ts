@@ -1,3 +1,8 @@
+import type { AgentLogger } from './agent/agent-logger.js';
+import type { BuiltinCatalogue } from './agent/builtin-modules.js';
+import type { ConversationService } from './agent/conversation-service.js';
+import { createConversationService } from './agent/create-conversation-service.js';
+import { OrgConversations } from './agent/org-conversations.js';
 import { type ActorContext, AuditLog, LIBRARY_ACTOR } from './audit/audit-log.js';
 import { ApiKeyService } from './auth/api-key-service.js';
 import { Bootstrapper } from './auth/bootstrap.js';
@@ -24,6 +29,10 @@ export interface OpenVaultOptions extends ConfigOverrides {
   clock?: Clock;
   /** Where warnings (such as a generated master key) go; stderr by default. */
   warn?: (message: string) => void;
+  /** Built-in module handlers for the agent runtime (`demo/echo` by default). */
+  builtins?: BuiltinCatalogue;
+  /** Where the agent runtime reports invocations (ids and codes only); silent by default. */
+  agentLogger?: AgentLogger;
 }
 
 /** The services of one vault, built once from one Config (no module-level state anywhere). */
@@ -39,6 +48,7 @@ export interface VaultServices {
   apiKeys: ApiKeyService;
   keyVerifier: KeyVerifier;
   bootstrapper: Bootstrapper;
+  conversations: ConversationService;
 }
 
 /** One org's modules, as the library API exposes them. */
@@ -106,12 +116,14 @@ export class OrgVault {
   readonly modules: OrgModules;
   readonly credentials: OrgCredentials;
   readonly keys: OrgApiKeys;
+  readonly conversations: OrgConversations;
 
   constructor(services: VaultServices, orgId: string, actor: ActorContext) {
     this.orgId = orgId;
     this.modules = new OrgModules(services, orgId, actor);
     this.credentials = new OrgCredentials(services, orgId, actor);
     this.keys = new OrgApiKeys(services.apiKeys, orgId, actor);
+    this.conversations = new OrgConversations(services.conversations, orgId, actor);
   }
 }
 
@@ -182,7 +194,7 @@ export class Vault {
 
 /** Opens (and migrates) the database, checks the master keys, makes sure `default` exists. */
 export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> {
-  const { config: given, clock = systemClock, warn, ...overrides } = options;
+  const { config: given, clock = systemClock, warn, builtins, agentLogger, ...overrides } = options;
   const config = given ?? loadConfig(overrides);
   const keyring = new MasterKeyring(
     loadMasterKeys({
@@ -205,6 +217,16 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     const apiKeys = new ApiKeyService({ storage, orgs, audit, clock });
     const keyVerifier = new KeyVerifier({ storage, clock });
     const bootstrapper = new Bootstrapper({ storage, orgs, keys: apiKeys, audit, clock });
+    const conversations = createConversationService({
+      config,
+      storage,
+      orgs,
+      audit,
+      credentials,
+      clock,
+      builtins,
+      logger: agentLogger,
+    });
     return new Vault({
       config,
       storage,
@@ -217,6 +239,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       apiKeys,
       keyVerifier,
       bootstrapper,
+      conversations,
     });
   } catch (err) {
     await storage.close();

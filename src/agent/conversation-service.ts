@@ -1,0 +1,284 @@
+import type { ActorContext, AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import { VaultError } from '../errors.js';
+import { assertModuleId, assertOrgId, DEFAULT_ORG } from '../ids.js';
+import type { OrgDirectory } from '../orgs/org-directory.js';
+import { orgScope, type Repositories, type Storage } from '../storage/types.js';
+import type { AgentLogger } from './agent-logger.js';
+import { assertConversationId } from './conversation-id.js';
+import { InvocationError } from './invocation-error.js';
+import type { CallOutcome, ModuleCall, ModuleRuntime } from './module-runtime.js';
+import { type AgentState, createInitialState, type ToolResult } from './state.js';
+
+export interface InvokeResult {
+  /** The module's output, scrubbed of credential values (for an HTTP module: `{status, body}`). */
+  result: unknown;
+  /** The conversation's state after this call, as checkpointed. */
+  state: AgentState;
+}
+
+export interface ConversationServiceDeps {
+  storage: Storage;
+  orgs: OrgDirectory;
+  audit: AuditLog;
+  runtime: ModuleRuntime;
+  clock: Clock;
+  logger: AgentLogger;
+  /** Consecutive failures after which a module is marked unhealthy (the breaker's threshold). */
+  failureThreshold: number;
+}
+
+const ACTION = /^[A-Za-z0-9_-]{1,64}$/;
+/** Fields an agent loop owns; on the lower-level invoke they come from the caller's state. */
+const CALLER_FIELDS = [
+  'messages',
+  'routerRecommendation',
+  'nextAction',
+  'error',
+  'retryCount',
+  'userId',
+  'metadata',
+] as const;
+/** Tries of one checkpoint append when a first save raced another one (PostgreSQL only). */
+const APPEND_TRIES = 5;
+
+class CheckpointRace extends Error {}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Conversations of one org: their AgentState is checkpointed per (org, conversation id), so the same
+ * id in two orgs is two conversations that never meet. Each invocation runs the module outside any
+ * transaction (an outbound call must not hold locks), then in one transaction appends its tool result
+ * to the latest checkpoint (read for update), moves the module's counters and writes the audit event.
+ * Concurrent invocations on one conversation therefore each leave their tool result.
+ */
+export class ConversationService {
+  private readonly d: ConversationServiceDeps;
+
+  constructor(deps: ConversationServiceDeps) {
+    this.d = deps;
+  }
+
+  async get(orgId: string, conversationId: string): Promise<AgentState | null> {
+    assertOrgId(orgId);
+    assertConversationId(conversationId);
+    await this.d.orgs.require(orgId);
+    const row = await this.d.storage.read(orgScope(orgId), (r) =>
+      r.checkpoints.findCheckpoint(orgId, conversationId),
+    );
+    return row === null ? null : (row.state as unknown as AgentState);
+  }
+
+  /** Invokes a module in a conversation of this org, creating the conversation on first use. */
+  invoke(orgId: string, conversationId: string, call: unknown, actor: ActorContext): Promise<InvokeResult> {
+    assertOrgId(orgId);
+    assertConversationId(conversationId);
+    return this.run(orgId, conversationId, parseCall(call), actor, null);
+  }
+
+  /**
+   * For an existing agent loop that carries its own AgentState: the call resolves in the state's org
+   * (null: default), which must be this org; another org's state is answered as not found. The
+   * checkpoint keeps every tool result (it is appended to, never replaced), and takes the caller's own
+   * fields (messages, metadata, ...) from the state given.
+   */
+  async invokeWithState(
+    orgId: string,
+    state: unknown,
+    call: unknown,
+    actor: ActorContext,
+  ): Promise<InvokeResult> {
+    assertOrgId(orgId);
+    const seed = parseState(state);
+    const parsed = parseCall(call);
+    if ((seed.orgId ?? DEFAULT_ORG) !== orgId) {
+      await this.d.orgs.require(orgId);
+      await this.d.storage.transaction(orgScope(orgId), (tx) =>
+        this.d.audit.append(
+          tx,
+          orgId,
+          actor,
+          {
+            action: 'module.invoke',
+            targetType: 'module',
+            targetId: parsed.moduleId,
+            outcome: 'denied',
+            details: { action: parsed.action, conversation_id: seed.conversationId, code: 'NOT_FOUND' },
+          },
+          this.d.clock().toISOString(),
+        ),
+      );
+      throw new VaultError('NOT_FOUND', `conversation "${seed.conversationId}" not found`);
+    }
+    return this.run(orgId, seed.conversationId, parsed, actor, seed);
+  }
+
+  private async run(
+    orgId: string,
+    conversationId: string,
+    call: ModuleCall,
+    actor: ActorContext,
+    seed: AgentState | null,
+  ): Promise<InvokeResult> {
+    await this.d.orgs.require(orgId);
+    const outcome = await this.d.runtime.call(orgId, call);
+    const toolResult: ToolResult = {
+      moduleId: call.moduleId,
+      action: call.action,
+      ok: outcome.ok,
+      output: outcome.output,
+      error: outcome.error && { code: outcome.error.code, message: outcome.error.message },
+      at: outcome.startedAt.toISOString(),
+      durationMs: outcome.durationMs,
+    };
+    let state: AgentState;
+    try {
+      state = await this.append(orgId, conversationId, call, outcome, toolResult, actor, seed);
+    } finally {
+      outcome.release();
+    }
+    const fields = {
+      org_id: orgId,
+      conversation_id: conversationId,
+      module_id: call.moduleId,
+      action: call.action,
+      ok: outcome.ok,
+      code: outcome.error?.code ?? null,
+      duration_ms: outcome.durationMs,
+    };
+    if (outcome.error) {
+      this.d.logger.warn(fields, 'module invocation failed');
+      throw new InvocationError(outcome.error, state, toolResult);
+    }
+    this.d.logger.info(fields, 'module invoked');
+    return { result: outcome.output, state };
+  }
+
+  private async append(
+    orgId: string,
+    conversationId: string,
+    call: ModuleCall,
+    outcome: CallOutcome,
+    toolResult: ToolResult,
+    actor: ActorContext,
+    seed: AgentState | null,
+  ): Promise<AgentState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.d.storage.transaction(orgScope(orgId), (tx) =>
+          this.appendIn(tx, orgId, conversationId, call, outcome, toolResult, actor, seed),
+        );
+      } catch (err) {
+        if (!(err instanceof CheckpointRace) || attempt >= APPEND_TRIES) throw err;
+      }
+    }
+  }
+
+  private async appendIn(
+    tx: Repositories,
+    orgId: string,
+    conversationId: string,
+    call: ModuleCall,
+    outcome: CallOutcome,
+    toolResult: ToolResult,
+    actor: ActorContext,
+    seed: AgentState | null,
+  ): Promise<AgentState> {
+    const now = this.d.clock().toISOString();
+    const row = await tx.checkpoints.findCheckpoint(orgId, conversationId, { forUpdate: true });
+    let base: AgentState = row
+      ? (row.state as unknown as AgentState)
+      : (seed ?? createInitialState(conversationId, { orgId }));
+    if (row && seed) base = overlay(base, seed);
+    const next: AgentState = {
+      ...base,
+      toolResults: [...base.toolResults, toolResult],
+      totalToolCalls: base.totalToolCalls + 1,
+    };
+    const version = await tx.checkpoints.saveCheckpoint(
+      orgId,
+      conversationId,
+      next as unknown as Record<string, unknown>,
+      now,
+    );
+    // No row was there when read, yet the save updated one: another first invocation committed in
+    // between (PostgreSQL, where a missing row cannot be locked). Roll back and append to theirs.
+    if (row === null && version !== 1) throw new CheckpointRace();
+
+    if (outcome.health === 'success') {
+      await tx.modules.recordUsage(orgId, call.moduleId, now);
+      await tx.modules.updateHealth(orgId, call.moduleId, { health: 'healthy', failure: false, now });
+    } else if (outcome.health === 'failure') {
+      const module = await tx.modules.findModule(orgId, call.moduleId);
+      const streak = (module?.consecutiveFailures ?? 0) + 1;
+      const health = streak >= this.d.failureThreshold ? 'unhealthy' : 'degraded';
+      await tx.modules.updateHealth(orgId, call.moduleId, { health, failure: true, now });
+    }
+    await this.d.audit.append(
+      tx,
+      orgId,
+      actor,
+      {
+        action: 'module.invoke',
+        targetType: 'module',
+        targetId: call.moduleId,
+        outcome: outcome.ok ? 'success' : 'failure',
+        details: {
+          action: call.action,
+          conversation_id: conversationId,
+          duration_ms: outcome.durationMs,
+          ...(outcome.error ? { code: outcome.error.code } : {}),
+        },
+      },
+      now,
+    );
+    return next;
+  }
+}
+
+function overlay(stored: AgentState, seed: AgentState): AgentState {
+  const out: AgentState = { ...stored };
+  for (const key of CALLER_FIELDS) (out as unknown as Record<string, unknown>)[key] = seed[key];
+  return out;
+}
+
+function parseCall(value: unknown): ModuleCall {
+  if (!isObject(value)) {
+    throw new VaultError('VALIDATION_FAILED', 'the call must be an object {moduleId, action, input}');
+  }
+  const moduleId = value.moduleId ?? value.module_id;
+  assertModuleId(moduleId);
+  const action = value.action;
+  if (typeof action !== 'string' || !ACTION.test(action)) {
+    throw new VaultError('VALIDATION_FAILED', 'action must match ^[A-Za-z0-9_-]{1,64}$', { field: 'action' });
+  }
+  const input = value.input ?? {};
+  if (!isObject(input)) {
+    throw new VaultError('VALIDATION_FAILED', 'input must be a JSON object', { field: 'input' });
+  }
+  return { moduleId, action, input };
+}
+
+/** Checks a caller's AgentState enough to append to it safely. */
+function parseState(value: unknown): AgentState {
+  if (!isObject(value)) throw new VaultError('VALIDATION_FAILED', 'state must be an AgentState object');
+  assertConversationId(value.conversationId);
+  const orgId = value.orgId ?? null;
+  if (orgId !== null) assertOrgId(orgId);
+  const state = { ...createInitialState(value.conversationId), ...value, orgId } as AgentState;
+  if (
+    !Array.isArray(state.toolResults) ||
+    !Array.isArray(state.messages) ||
+    !Number.isInteger(state.totalToolCalls) ||
+    !isObject(state.metadata)
+  ) {
+    throw new VaultError(
+      'VALIDATION_FAILED',
+      'state must carry toolResults and messages arrays, an integer totalToolCalls and a metadata object',
+      { field: 'state' },
+    );
+  }
+  return state;
+}

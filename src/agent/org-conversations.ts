@@ -1,0 +1,36 @@
+import type { ActorContext } from '../audit/audit-log.js';
+import type { ConversationService, InvokeResult } from './conversation-service.js';
+import type { AgentState } from './state.js';
+
+/** A module call as the library takes it. */
+export interface InvokeRequest {
+  moduleId: string;
+  action: string;
+  input?: Record<string, unknown>;
+}
+
+/** One org's conversations, as the library API exposes them (`vault.org(id).conversations`). */
+export class OrgConversations {
+  constructor(
+    private readonly service: ConversationService,
+    private readonly orgId: string,
+    private readonly actor: ActorContext,
+  ) {}
+
+  /** The conversation's checkpointed state, or null when it has no checkpoint in this org. */
+  get(conversationId: string): Promise<AgentState | null> {
+    return this.service.get(this.orgId, conversationId);
+  }
+
+  /**
+   * Runs a module in a conversation and checkpoints the result. Given a conversation id, the state
+   * is the stored one (created on first use); given an AgentState (an external agent loop's own),
+   * the call resolves in that state's org, which must be this one. Throws an InvocationError (with
+   * the updated state) when the module fails or is refused.
+   */
+  invoke(conversation: string | AgentState, request: InvokeRequest): Promise<InvokeResult> {
+    return typeof conversation === 'string'
+      ? this.service.invoke(this.orgId, conversation, request, this.actor)
+      : this.service.invokeWithState(this.orgId, conversation, request, this.actor);
+  }
+}

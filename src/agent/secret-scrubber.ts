@@ -1,0 +1,87 @@
+import type { CredentialValues } from '../credentials/credential-values.js';
+
+export const REDACTED = '[redacted]';
+/** Shorter values (a region code, "true") would redact ordinary words; they are not secret enough to hunt. */
+export const MIN_SECRET_LENGTH = 6;
+
+/**
+ * Replaces every credential value of a module, wherever it appears in a result or an error (string
+ * values, object keys, numbers), before anything leaves the runtime. The encodings a server is likely
+ * to echo are hunted too: percent-encoded (a query credential), JSON-escaped, and the Basic
+ * `user:password` pair in base64.
+ */
+export class SecretScrubber {
+  private readonly secrets: string[];
+
+  constructor(secrets: Iterable<string>) {
+    const set = new Set<string>();
+    for (const s of secrets) {
+      if (s.length < MIN_SECRET_LENGTH) continue;
+      set.add(s);
+      set.add(encodeURIComponent(s));
+      set.add(new URLSearchParams({ v: s }).toString().slice(2));
+      set.add(JSON.stringify(s).slice(1, -1));
+    }
+    // Longest first, so a secret that contains another is replaced whole.
+    this.secrets = [...set].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  }
+
+  /** The secrets of one module's credentials; `pairs` adds derived forms such as a Basic header. */
+  static forCredentials(
+    credentials: CredentialValues | null,
+    pairs: Array<[string, string]> = [],
+  ): SecretScrubber {
+    const values = Object.values(credentials ?? {}).map(String);
+    for (const [user, password] of pairs) {
+      const u = credentials?.[user];
+      const p = credentials?.[password];
+      if (u !== undefined && p !== undefined) values.push(Buffer.from(`${u}:${p}`).toString('base64'));
+    }
+    return new SecretScrubber(values);
+  }
+
+  get empty(): boolean {
+    return this.secrets.length === 0;
+  }
+
+  text(value: string): string {
+    let out = value;
+    for (const secret of this.secrets) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    return out;
+  }
+
+  /**
+   * A JSON-safe, scrubbed copy of any value: what a module returns may be anything its code builds,
+   * and what is stored must be plain JSON.
+   */
+  value(value: unknown): unknown {
+    return this.walk(toJson(value), 0);
+  }
+
+  private walk(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.text(value);
+    if (typeof value === 'number') {
+      const s = String(value);
+      return this.text(s) === s ? value : REDACTED;
+    }
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > 64) return REDACTED;
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[this.text(k)] = this.walk(v, depth + 1);
+    return out;
+  }
+}
+
+function toJson(value: unknown): unknown {
+  if (value === undefined) return null;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : (JSON.parse(text) as unknown);
+  } catch {
+    // Cycles or BigInt: nothing sensible to store, and nothing of it may leak.
+    return '[unserializable result]';
+  }
+}
