@@ -67,15 +67,13 @@ export class ModuleService {
     const moduleId = moduleIdOf(manifest.category, manifest.platform);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
       const now = isoNow(this.clock);
-      const existing = await tx.modules.findModule(orgId, moduleId);
-      const status: ModuleStatus = existing?.status === 'disabled' ? 'disabled' : 'installed';
-      const outcome = await tx.modules.upsertModule(orgId, {
+      const { row, created } = await tx.modules.upsertModule(orgId, {
         moduleId,
         name: manifest.name,
         category: manifest.category,
         platform: manifest.platform,
         version: manifest.version,
-        status,
+        status: 'installed',
         healthStatus: 'unknown',
         manifest,
         now,
@@ -88,13 +86,11 @@ export class ModuleService {
           action: 'module.install',
           targetType: 'module',
           targetId: moduleId,
-          details: { version: manifest.version, result: outcome },
+          details: { version: manifest.version, result: created ? 'created' : 'replaced' },
         },
         now,
       );
-      const row = await tx.modules.findModule(orgId, moduleId);
-      if (row === null) throw new Error('installed module not found');
-      return { module: toModuleRecord(row), created: outcome === 'created' };
+      return { module: toModuleRecord(row), created };
     });
   }
 

@@ -188,8 +188,11 @@ export interface ModuleStore {
   findModule(orgId: string, moduleId: string): Promise<ModuleRow | null>;
   /** Ordered by category, then name, then module id. */
   listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
-  /** Insert, or replace the manifest-derived columns of this org's row, keeping installedAt and counters. */
-  upsertModule(orgId: string, write: ModuleWrite): Promise<'created' | 'replaced'>;
+  /**
+   * Insert, or replace the manifest-derived columns of this org's row, keeping installedAt and
+   * counters; a row whose status is `disabled` keeps that status. Returns the row as stored.
+   */
+  upsertModule(orgId: string, write: ModuleWrite): Promise<{ row: ModuleRow; created: boolean }>;
   /** Writes a full row as given (import); replaces an existing row of the same org. */
   importModule(orgId: string, row: ModuleImport): Promise<void>;
   /** Sets the status; false when it already had that status or the module is absent. */

@@ -62,7 +62,7 @@ export class SqliteModuleStore implements ModuleStore {
   private readonly listByCategory: Stmt<ModuleRecord>;
   private readonly listByBoth: Stmt<ModuleRecord>;
   private readonly exists: Stmt<{ n: number }>;
-  private readonly upsert: Stmt;
+  private readonly upsert: Stmt<ModuleRecord>;
   private readonly importRow: Stmt;
   private readonly setStatus: Stmt;
   private readonly remove: Stmt;
@@ -95,8 +95,9 @@ export class SqliteModuleStore implements ModuleStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, module_id) DO UPDATE SET
          name = excluded.name, category = excluded.category, platform = excluded.platform,
-         version = excluded.version, status = excluded.status, manifest = excluded.manifest,
-         updated_at = excluded.updated_at`,
+         version = excluded.version, manifest = excluded.manifest, updated_at = excluded.updated_at,
+         status = CASE WHEN modules.status = 'disabled' THEN 'disabled' ELSE excluded.status END
+       RETURNING ${COLUMNS}`,
     );
     this.importRow = prepare(
       db,
@@ -147,9 +148,9 @@ export class SqliteModuleStore implements ModuleStore {
     return rows.map(toModule);
   }
 
-  async upsertModule(orgId: string, w: ModuleWrite): Promise<'created' | 'replaced'> {
-    const existed = this.exists.get(orgId, w.moduleId) !== undefined;
-    this.upsert.run(
+  async upsertModule(orgId: string, w: ModuleWrite): Promise<{ row: ModuleRow; created: boolean }> {
+    const created = this.exists.get(orgId, w.moduleId) === undefined;
+    const r = this.upsert.get(
       orgId,
       w.moduleId,
       w.name,
@@ -162,7 +163,8 @@ export class SqliteModuleStore implements ModuleStore {
       w.now,
       w.now,
     );
-    return existed ? 'replaced' : 'created';
+    if (!r) throw new Error('upsert returned no row');
+    return { row: toModule(r), created };
   }
 
   async importModule(orgId: string, m: ModuleImport): Promise<void> {

@@ -1,0 +1,80 @@
+/**
+ * A small timing harness: each case runs in rounds of a fixed duration, interleaved with its floor
+ * (the unavoidable work measured in the same run), and reports medians, so machine noise hits
+ * both sides alike. Numbers are printed, never asserted.
+ */
+export interface BenchCase {
+  name: string;
+  /** One operation of orgvault's API. */
+  run: (i: number) => Promise<unknown> | unknown;
+  /** The same unavoidable work done bare (a prepared statement, an AES-GCM call). */
+  floor: (i: number) => Promise<unknown> | unknown;
+}
+
+export interface CaseResult {
+  ops_per_s: number;
+  floor_ops_per_s: number;
+  /** floor rate / orgvault rate: 1.0 means no overhead over the floor. */
+  ratio: number;
+}
+
+async function rate(
+  fn: (i: number) => Promise<unknown> | unknown,
+  ms: number,
+  offset: number,
+): Promise<number> {
+  const start = performance.now();
+  let n = 0;
+  let now = start;
+  while (now - start < ms) {
+    // Batches of 50 keep clock reads off the measured path.
+    for (let k = 0; k < 50; k++) {
+      const r = fn(offset + n);
+      if (r instanceof Promise) await r;
+      n++;
+    }
+    now = performance.now();
+  }
+  return (n * 1000) / (now - start);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+export async function measure(c: BenchCase, opts: { rounds: number; roundMs: number }): Promise<CaseResult> {
+  // Warm-up: JIT, statement caches, key caches.
+  await rate(c.run, 150, 0);
+  await rate(c.floor, 150, 0);
+  const ours: number[] = [];
+  const floors: number[] = [];
+  let offset = 1_000;
+  for (let r = 0; r < opts.rounds; r++) {
+    ours.push(await rate(c.run, opts.roundMs, offset));
+    floors.push(await rate(c.floor, opts.roundMs, offset));
+    offset += 1_000_000;
+  }
+  const ops = median(ours);
+  const floor = median(floors);
+  return {
+    ops_per_s: Math.round(ops),
+    floor_ops_per_s: Math.round(floor),
+    ratio: Number((floor / ops).toFixed(2)),
+  };
+}
+
+export function printTable(results: Record<string, CaseResult>, note: string): void {
+  const rows = Object.entries(results).map(([name, r]) => [
+    name,
+    r.ops_per_s.toLocaleString('en-US'),
+    r.floor_ops_per_s.toLocaleString('en-US'),
+    r.ratio.toFixed(2),
+  ]);
+  const head = ['operation', 'ops/s', 'floor ops/s', 'ratio'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  process.stdout.write(`${note}\n${line(head)}\n${rows.map(line).join('\n')}\n`);
+}

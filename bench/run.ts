@@ -1,0 +1,49 @@
+/**
+ * `npm run bench [-- --json] [-- --quick]`: orgvault's library operations against their floors,
+ * measured in the same run on 100 orgs x 50 modules. Prints ops/s and ratio = floor / orgvault
+ * (target <= 1.5). With --json the last line is one JSON object {"ops": {...}}.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openVault } from '../src/vault.js';
+import { buildDataset } from './dataset.js';
+import { type CaseResult, measure, printTable } from './harness.js';
+import { sqliteCases } from './sqlite-cases.js';
+
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+const quick = args.has('--quick');
+const engineArg = process.argv.find((a, i, all) => all[i - 1] === '--engine') ?? 'sqlite';
+
+async function main(): Promise<void> {
+  if (engineArg !== 'sqlite') throw new Error(`unknown --engine ${engineArg} (sqlite)`);
+  const dir = mkdtempSync(join(tmpdir(), 'orgvault-bench-'));
+  const path = join(dir, 'bench.db');
+  const vault = await openVault({
+    databaseUrl: `sqlite:${path}`,
+    dataDir: dir,
+    masterKey: randomBytes(32).toString('base64'),
+    warn: () => {},
+  });
+  try {
+    const t0 = performance.now();
+    const data = await buildDataset(vault);
+    const setupMs = Math.round(performance.now() - t0);
+    const results: Record<string, CaseResult> = {};
+    for (const c of sqliteCases(vault, path, data)) {
+      results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
+    }
+    printTable(
+      results,
+      `orgvault bench: engine=sqlite, ${data.orgs.length} orgs x ${data.pairs.length / data.orgs.length} modules (setup ${setupMs} ms); ratio = floor/orgvault, target <= 1.5`,
+    );
+    if (json) process.stdout.write(`${JSON.stringify({ engine: 'sqlite', ops: results })}\n`);
+  } finally {
+    await vault.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,122 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Vault } from '../src/vault.js';
+import type { Dataset } from './dataset.js';
+import type { BenchCase } from './harness.js';
+
+/**
+ * The SQLite floors: the same statements orgvault's adapter runs, prepared once on a connection of
+ * their own, with only the unavoidable extra work (JSON.parse of the manifest; one AES-256-GCM call).
+ */
+export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCase[] {
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // The floor's writes go to a table of its own so they never disturb the rows orgvault reads.
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS bench_floor_credentials (org_id TEXT, module_id TEXT, nonce BLOB, ciphertext BLOB, PRIMARY KEY (org_id, module_id))',
+  );
+  const get = db.prepare<[string, string], { manifest: string }>(
+    'SELECT * FROM modules WHERE org_id = ? AND module_id = ?',
+  );
+  const list = db.prepare<[string], { manifest: string }>(
+    'SELECT * FROM modules WHERE org_id = ? ORDER BY category, name, module_id',
+  );
+  const upsertModule = db.prepare(
+    `INSERT INTO modules (org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'installed', 'unknown', ?, ?, ?)
+     ON CONFLICT (org_id, module_id) DO UPDATE SET version = excluded.version, manifest = excluded.manifest, updated_at = excluded.updated_at`,
+  );
+  const getCredential = db.prepare<[string, string], { nonce: Buffer; ciphertext: Buffer }>(
+    'SELECT nonce, ciphertext FROM credentials WHERE org_id = ? AND module_id = ?',
+  );
+  const upsertCredential = db.prepare(
+    `INSERT INTO bench_floor_credentials (org_id, module_id, nonce, ciphertext) VALUES (?, ?, ?, ?)
+     ON CONFLICT (org_id, module_id) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext`,
+  );
+  const key = randomBytes(32);
+  const sealed = (() => {
+    const nonce = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, nonce);
+    const ct = Buffer.concat([c.update(Buffer.from(JSON.stringify({ api_key: 'x'.repeat(32) }))), c.final()]);
+    return { nonce, ct, tag: c.getAuthTag() };
+  })();
+  const pick = (i: number) => data.pairs[i % data.pairs.length] as [string, string];
+  const credPick = (i: number) => data.credentialPairs[i % data.credentialPairs.length] as [string, string];
+  const now = new Date().toISOString();
+
+  return [
+    {
+      name: 'modules.get',
+      run: (i) => {
+        const [org, mod] = pick(i);
+        return vault.org(org).modules.get(mod);
+      },
+      floor: (i) => {
+        const [org, mod] = pick(i);
+        const r = get.get(org, mod);
+        return r ? JSON.parse(r.manifest) : null;
+      },
+    },
+    {
+      name: 'modules.list',
+      run: (i) => vault.org(data.orgs[i % data.orgs.length] as string).modules.list(),
+      floor: (i) => list.all(data.orgs[i % data.orgs.length] as string).map((r) => JSON.parse(r.manifest)),
+    },
+    {
+      name: 'modules.install',
+      run: (i) => {
+        const [org, mod] = pick(i);
+        return vault.org(org).modules.install(data.manifestFor(mod, i));
+      },
+      floor: (i) => {
+        const [org, mod] = pick(i);
+        const m = data.manifestFor(mod, i);
+        return upsertModule.run(
+          org,
+          mod,
+          m.name,
+          m.category,
+          m.platform,
+          m.version,
+          JSON.stringify(m),
+          now,
+          now,
+        );
+      },
+    },
+    {
+      name: 'credentials.retrieve',
+      run: (i) => {
+        const [org, mod] = credPick(i);
+        return vault.org(org).credentials.retrieve(mod);
+      },
+      floor: (i) => {
+        const [org, mod] = credPick(i);
+        const r = getCredential.get(org, mod);
+        if (!r) throw new Error('missing floor row');
+        const d = createDecipheriv('aes-256-gcm', key, sealed.nonce);
+        d.setAuthTag(sealed.tag);
+        return JSON.parse(Buffer.concat([d.update(sealed.ct), d.final()]).toString());
+      },
+    },
+    {
+      name: 'credentials.store',
+      run: (i) => {
+        const [org, mod] = credPick(i);
+        return vault.org(org).credentials.store(mod, { api_key: `key-${i}-${'x'.repeat(24)}` });
+      },
+      floor: (i) => {
+        const [org, mod] = credPick(i);
+        const nonce = randomBytes(12);
+        const c = createCipheriv('aes-256-gcm', key, nonce);
+        const ct = Buffer.concat([
+          c.update(Buffer.from(JSON.stringify({ api_key: `key-${i}-${'x'.repeat(24)}` }))),
+          c.final(),
+          c.getAuthTag(),
+        ]);
+        return upsertCredential.run(org, mod, nonce, ct);
+      },
+    },
+  ];
+}
