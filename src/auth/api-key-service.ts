@@ -50,7 +50,7 @@ export class ApiKeyService {
     assertOrgId(orgId);
     const { role, name, expiresAt } = this.parseCreate(input);
     if (ceiling !== undefined && !roleAtMost(role, ceiling)) {
-      throw new VaultError('FORBIDDEN', `a ${ceiling} key cannot create a ${role} key`);
+      throw new VaultError('FORBIDDEN', `role ${ceiling} cannot create a key with role ${role}`);
     }
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
@@ -145,7 +145,7 @@ export class ApiKeyService {
       const old = await tx.apiKeys.findApiKey(orgId, keyId);
       if (old === null) return null;
       if (ceiling !== undefined && !roleAtMost(old.role, ceiling)) {
-        throw new VaultError('FORBIDDEN', `a ${ceiling} key cannot rotate a ${old.role} key`);
+        throw new VaultError('FORBIDDEN', `role ${ceiling} cannot rotate a key with role ${old.role}`);
       }
       const now = isoNow(this.clock);
       if (old.status !== 'active' || unusableReason(old, now) !== null) {
@@ -186,7 +186,7 @@ export class ApiKeyService {
       const row = await tx.apiKeys.findApiKey(orgId, keyId);
       if (row === null) return false;
       if (ceiling !== undefined && !roleAtMost(row.role, ceiling)) {
-        throw new VaultError('FORBIDDEN', `a ${ceiling} key cannot revoke a ${row.role} key`);
+        throw new VaultError('FORBIDDEN', `role ${ceiling} cannot revoke a key with role ${row.role}`);
       }
       const now = isoNow(this.clock);
       if (await tx.apiKeys.revokeApiKey(orgId, keyId, now)) {

@@ -5,6 +5,7 @@ import { registerMasterKeyCommands } from './master-key-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerModuleCommands } from './module-commands.js';
 import { registerOrgCommands } from './org-commands.js';
+import { registerServeCommand } from './serve-command.js';
 
 const ENV_HELP = `
 Environment (the same as the server's):
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', ENV_HELP)
     .exitOverride();
+  registerServeCommand(program);
   registerMigrateCommand(program);
   registerOrgCommands(program);
   registerModuleCommands(program);

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Vault } from '../vault.js';
+import { installAuthHook } from './auth-hook.js';
+import { createLogger } from './logger.js';
+import { HttpMetrics } from './metrics.js';
+import { problem, sendProblem, toProblem } from './problem.js';
+import { NO_LIMITS, type RequestLimiter } from './rate-limiter.js';
+import { registerRoutes } from './routes/index.js';
+
+export interface BuildAppOptions {
+  vault: Vault;
+  /** Defaults to the vault's own Config. */
+  config?: Config;
+  /** A pino logger; one is made from config.logLevel (with redaction) otherwise. */
+  logger?: Logger;
+  /** Rate limits (per key, per failing client); none by default. */
+  limiter?: RequestLimiter;
+}
+
+/** A client's own x-request-id is kept when it is short and plain; otherwise we make one. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Fails registration of a route that declares neither a permission nor public. */
+function assertDeclared(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const config = (route.config ?? {}) as { permission?: string; public?: boolean };
+  // CORS preflight routes (registered by @fastify/cors) are public by nature.
+  if (methods.every((m) => m === 'OPTIONS')) {
+    route.config = { ...config, public: true } as RouteOptions['config'];
+    return;
+  }
+  const declared = (config.permission !== undefined ? 1 : 0) + (config.public === true ? 1 : 0);
+  if (declared !== 1) {
+    throw new Error(
+      `route ${methods.join(',')} ${route.url} must declare exactly one of config.permission or config.public`,
+    );
+  }
+}
+
+/**
+ * The HTTP API as a Fastify instance, built from the given vault and config (no globals; two apps
+ * in one process share nothing). The caller listens and closes; closing the app does not close the
+ * vault.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { vault } = options;
+  const config = options.config ?? vault.config;
+  const limiter = options.limiter ?? NO_LIMITS;
+  const metrics = new HttpMetrics();
+  const app = Fastify({
+    // pino's Logger is what Fastify expects; its own type is narrower than pino's declaration.
+    loggerInstance: (options.logger ?? createLogger(config.logLevel)) as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    routerOptions: { maxParamLength: 200 },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
+    },
+  });
+
+  app.addHook('onRoute', assertDeclared);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'orgvault', version: '0.1.0', description: 'Multi-tenant control plane API' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'PUT', 'POST', 'DELETE'],
+      allowedHeaders: ['content-type', 'x-api-key', 'authorization', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+
+  // An empty body with a JSON content type means "no body" (curl -X POST -H 'content-type: ...').
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    defaultJson(request, body as string, done);
+  });
+
+  installAuthHook(app, { vault, metrics, limiter });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((err, request, reply) => sendProblem(reply, toProblem(err, request)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      problem('NOT_FOUND', `no such route: ${request.method} ${request.url.slice(0, 200)}`, request.id),
+    ),
+  );
+
+  registerRoutes(app, { vault, config, metrics });
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { FastifyRequest } from 'fastify';
+import type { ActorContext } from '../audit/audit-log.js';
+import type { Permission } from '../auth/permissions.js';
+import { VaultError } from '../errors.js';
+import type { Role } from '../storage/types.js';
+
+/** Who is calling: set by the auth hook on every non-public route. */
+export interface AuthContext {
+  orgId: string;
+  keyId: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The permission this route needs (from src/auth/permissions.ts). */
+    permission?: Permission;
+    /** No key needed. Every route declares exactly one of permission or public. */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}
+
+/** The caller of an authenticated route (the auth hook guarantees it is there). */
+export function callerOf(request: FastifyRequest): AuthContext {
+  if (request.auth === null) throw new VaultError('INTERNAL', 'route reached without authentication');
+  return request.auth;
+}
+
+/** Audit actor of a request: the key that called and the request id. */
+export function actorOf(request: FastifyRequest): ActorContext {
+  return { actorKeyId: request.auth?.keyId ?? null, requestId: request.id };
+}

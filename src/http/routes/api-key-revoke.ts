@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { VaultError } from '../../errors.js';
+import { actorOf, callerOf } from '../route-config.js';
+import { errorResponses, keyIdParams } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+/** DELETE /v1/api-keys/:key_id: revoke now; another org's key is 404, as if absent. */
+export function apiKeyRevokeRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.delete<{ Params: { key_id: string } }>(
+    '/v1/api-keys/:key_id',
+    {
+      config: { permission: 'manage_keys' },
+      schema: {
+        summary: 'Revoke a key (immediately)',
+        params: keyIdParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const found = await vault.services.apiKeys.revoke(
+        caller.orgId,
+        request.params.key_id,
+        actorOf(request),
+        caller.role,
+      );
+      if (!found) throw new VaultError('NOT_FOUND', `API key "${request.params.key_id}" not found`);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { toApiKeyJson } from '../../auth/api-key-info.js';
+import { callerOf } from '../route-config.js';
+import { apiKeySchema, errorResponses } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+/** GET /v1/api-keys: the caller's org's keys (never hashes or secrets). */
+export function apiKeysListRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.get(
+    '/v1/api-keys',
+    {
+      config: { permission: 'manage_keys' },
+      schema: {
+        summary: "List the caller's org's API keys",
+        response: {
+          200: { type: 'object', properties: { api_keys: { type: 'array', items: apiKeySchema } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const keys = await vault.services.apiKeys.list(callerOf(request).orgId);
+      return { api_keys: keys.map(toApiKeyJson) };
+    },
+  );
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../route-config.js';
+import { auditEventSchema, errorResponses } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/** GET /v1/audit?limit=&before=: the caller's org's audit events, newest first, by seq cursor. */
+export function auditListRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.get<{ Querystring: { limit?: string; before?: string } }>(
+    '/v1/audit',
+    {
+      config: { permission: 'read_audit' },
+      schema: {
+        summary: "The caller's org's audit trail, newest first; pass next_before as before for the next page",
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: {
+              type: 'string',
+              pattern: '^[0-9]{1,4}$',
+              description: `1 to ${MAX_LIMIT}, default ${DEFAULT_LIMIT}`,
+            },
+            before: {
+              type: 'string',
+              pattern: '^[0-9]{1,15}$',
+              description: 'only events with a smaller seq',
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              events: { type: 'array', items: auditEventSchema },
+              next_before: { type: ['integer', 'null'] },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { orgId } = callerOf(request);
+      const limit = Math.min(MAX_LIMIT, Math.max(1, Number(request.query.limit ?? DEFAULT_LIMIT)));
+      const before = request.query.before === undefined ? undefined : Number(request.query.before);
+      const rows = await vault.services.audit.list(orgId, limit, before);
+      const last = rows.at(-1);
+      return {
+        events: rows.map((e) => ({
+          seq: e.seq,
+          at: e.at,
+          actor_key_id: e.actorKeyId,
+          action: e.action,
+          target_type: e.targetType,
+          target_id: e.targetId,
+          request_id: e.requestId,
+          outcome: e.outcome,
+          details: e.details,
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
+        next_before: rows.length === limit && last !== undefined && last.seq > 1 ? last.seq : null,
+      };
+    },
+  );
+}

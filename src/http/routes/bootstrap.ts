@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { toIssuedKeyJson } from '../../auth/api-key-info.js';
+import { actorOf } from '../route-config.js';
+import { errorResponses, issuedKeySchema } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+/** POST /v1/bootstrap: the first owner key, while no usable key exists; 409 afterwards. Public. */
+export function bootstrapRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.post(
+    '/v1/bootstrap',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Create the first owner key (in the default org); only while no usable key exists',
+        response: { 201: issuedKeySchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const issued = await vault.auth.bootstrap(actorOf(request));
+      reply.code(201);
+      return toIssuedKeyJson(issued);
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import { VaultError } from '../../errors.js';
+import { moduleIdOf } from '../../ids.js';
+import { actorOf, callerOf } from '../route-config.js';
+import { errorResponses, moduleParams } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+import type { ModuleParams } from './module-not-found.js';
+
+/** DELETE /v1/modules/:category/:platform/credentials: 204, or 404 when none are stored. */
+export function credentialsDeleteRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.delete<{ Params: ModuleParams }>(
+    '/v1/modules/:category/:platform/credentials',
+    {
+      config: { permission: 'manage_credentials' },
+      schema: {
+        summary: 'Delete the credentials of a module',
+        params: moduleParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = callerOf(request);
+      const moduleId = moduleIdOf(request.params.category, request.params.platform);
+      if (!(await vault.services.credentials.delete(orgId, moduleId, actorOf(request)))) {
+        throw new VaultError('NOT_FOUND', `no credentials stored for module "${moduleId}"`);
+      }
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import { moduleIdOf } from '../../ids.js';
+import { actorOf, callerOf } from '../route-config.js';
+import { errorResponses, moduleParams } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+import type { ModuleParams } from './module-not-found.js';
+
+/** PUT /v1/modules/:category/:platform/credentials {credentials: {...}}: store or replace, 204. */
+export function credentialsPutRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.put<{ Params: ModuleParams; Body: { credentials: Record<string, unknown> } }>(
+    '/v1/modules/:category/:platform/credentials',
+    {
+      config: { permission: 'manage_credentials' },
+      schema: {
+        summary: 'Store (or replace) the credentials of a module; values are encrypted and never shown again',
+        params: moduleParams,
+        body: {
+          type: 'object',
+          required: ['credentials'],
+          properties: {
+            credentials: {
+              type: 'object',
+              additionalProperties: { type: ['string', 'number', 'boolean'] },
+            },
+          },
+          additionalProperties: false,
+        },
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = callerOf(request);
+      const moduleId = moduleIdOf(request.params.category, request.params.platform);
+      // The service answers NOT_FOUND for a module not installed in this org (another org's included).
+      await vault.services.credentials.store(orgId, moduleId, request.body.credentials, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from './deps.js';
+
+/** GET /health: liveness and whether the database answers. Public. */
+export function healthRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Liveness and database check',
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string' }, engine: { type: 'string' } },
+          },
+        },
+      },
+    },
+    async () => {
+      // A cheap read proves the database still answers; an exception becomes a plain 500.
+      await vault.system.listOrgs();
+      return { status: 'ok', engine: vault.services.storage.capabilities.engine };
+    },
+  );
+}

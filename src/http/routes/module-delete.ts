@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { moduleIdOf } from '../../ids.js';
+import { actorOf, callerOf } from '../route-config.js';
+import { errorResponses, moduleParams } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+import { type ModuleParams, moduleNotFound } from './module-not-found.js';
+
+/** DELETE /v1/modules/:category/:platform: uninstall; its credentials go with it. */
+export function moduleDeleteRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.delete<{ Params: ModuleParams }>(
+    '/v1/modules/:category/:platform',
+    {
+      config: { permission: 'manage_modules' },
+      schema: {
+        summary: 'Uninstall a module and delete its credentials',
+        params: moduleParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = callerOf(request);
+      const moduleId = moduleIdOf(request.params.category, request.params.platform);
+      if (!(await vault.services.modules.uninstall(orgId, moduleId, actorOf(request)))) {
+        throw moduleNotFound(moduleId);
+      }
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { moduleIdOf } from '../../ids.js';
+import { toModuleJson } from '../../modules/module-json.js';
+import { callerOf } from '../route-config.js';
+import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+import { type ModuleParams, moduleNotFound } from './module-not-found.js';
+
+/** GET /v1/modules/:category/:platform */
+export function moduleGetRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.get<{ Params: ModuleParams }>(
+    '/v1/modules/:category/:platform',
+    {
+      config: { permission: 'read_config' },
+      schema: {
+        summary: 'One module of the caller’s org',
+        params: moduleParams,
+        response: { 200: moduleSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { orgId } = callerOf(request);
+      const moduleId = moduleIdOf(request.params.category, request.params.platform);
+      const module = await vault.services.modules.get(orgId, moduleId);
+      if (module === null) throw moduleNotFound(moduleId);
+      return toModuleJson(module);
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { VaultError } from '../../errors.js';
+import { moduleIdOf } from '../../ids.js';
+import { toModuleJson } from '../../modules/module-json.js';
+import { actorOf, callerOf } from '../route-config.js';
+import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+import type { ModuleParams } from './module-not-found.js';
+
+/** PUT /v1/modules/:category/:platform with a manifest: 201 created, 200 replaced. */
+export function modulePutRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.put<{ Params: ModuleParams; Body: Record<string, unknown> }>(
+    '/v1/modules/:category/:platform',
+    {
+      config: { permission: 'manage_modules' },
+      schema: {
+        summary: 'Install or replace a module (the body is its manifest; unknown fields are kept)',
+        params: moduleParams,
+        body: {
+          type: 'object',
+          required: ['name', 'category', 'platform', 'version'],
+          properties: {
+            name: { type: 'string' },
+            category: { type: 'string' },
+            platform: { type: 'string' },
+            version: { type: 'string' },
+          },
+          additionalProperties: true,
+        },
+        response: { 200: moduleSchema, 201: moduleSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = callerOf(request);
+      const { category, platform } = request.params;
+      if (request.body.category !== category || request.body.platform !== platform) {
+        throw new VaultError(
+          'VALIDATION_FAILED',
+          `manifest category/platform must match the path (${moduleIdOf(category, platform)})`,
+          { field: 'category' },
+        );
+      }
+      const result = await vault.services.modules.install(orgId, request.body, actorOf(request));
+      reply.code(result.created ? 201 : 200);
+      return toModuleJson(result.module);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { moduleIdOf } from '../../ids.js';
+import { toModuleJson } from '../../modules/module-json.js';
+import { actorOf, callerOf } from '../route-config.js';
+import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+import { type ModuleParams, moduleNotFound } from './module-not-found.js';
+
+/**
+ * POST /v1/modules/:category/:platform/enable and /disable: return the module as it now is
+ * (enabling an enabled module is not an error). Two routes, one shape, hence one file.
+ */
+export function moduleStatusRoutes(app: FastifyInstance, { vault }: RouteDeps): void {
+  for (const action of ['enable', 'disable'] as const) {
+    app.post<{ Params: ModuleParams }>(
+      `/v1/modules/:category/:platform/${action}`,
+      {
+        config: { permission: 'manage_modules' },
+        schema: {
+          summary: `${action === 'enable' ? 'Enable' : 'Disable'} a module`,
+          params: moduleParams,
+          response: { 200: moduleSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { orgId } = callerOf(request);
+        const moduleId = moduleIdOf(request.params.category, request.params.platform);
+        const actor = actorOf(request);
+        const modules = vault.services.modules;
+        if (action === 'enable') await modules.enable(orgId, moduleId, actor);
+        else await modules.disable(orgId, moduleId, actor);
+        const module = await modules.get(orgId, moduleId);
+        if (module === null) throw moduleNotFound(moduleId);
+        return toModuleJson(module);
+      },
+    );
+  }
+}
