@@ -9,6 +9,8 @@ export interface BenchCase {
   run: (i: number) => Promise<unknown> | unknown;
   /** The same unavoidable work done bare (a prepared statement, an AES-GCM call). */
   floor: (i: number) => Promise<unknown> | unknown;
+  /** For writes: the single bare statement without the transaction and audit row the contract requires. */
+  bareStatement?: (i: number) => Promise<unknown> | unknown;
 }
 
 export interface CaseResult {
@@ -16,6 +18,8 @@ export interface CaseResult {
   floor_ops_per_s: number;
   /** floor rate / orgvault rate: 1.0 means no overhead over the floor. */
   ratio: number;
+  /** For writes: the rate of the lone statement, for reference (not the floor: see BenchCase). */
+  bare_statement_ops_per_s?: number;
 }
 
 async function rate(
@@ -71,8 +75,9 @@ export function printTable(results: Record<string, CaseResult>, note: string): v
     r.ops_per_s.toLocaleString('en-US'),
     r.floor_ops_per_s.toLocaleString('en-US'),
     r.ratio.toFixed(2),
+    r.bare_statement_ops_per_s === undefined ? '' : r.bare_statement_ops_per_s.toLocaleString('en-US'),
   ]);
-  const head = ['operation', 'ops/s', 'floor ops/s', 'ratio'];
+  const head = ['operation', 'ops/s', 'floor ops/s', 'ratio', 'lone statement ops/s'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');

@@ -14,7 +14,8 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
   db.pragma('synchronous = NORMAL');
   // The floor's writes go to a table of its own so they never disturb the rows orgvault reads.
   db.exec(
-    'CREATE TABLE IF NOT EXISTS bench_floor_credentials (org_id TEXT, module_id TEXT, nonce BLOB, ciphertext BLOB, PRIMARY KEY (org_id, module_id))',
+    `CREATE TABLE IF NOT EXISTS bench_floor_credentials (org_id TEXT, module_id TEXT, nonce BLOB, ciphertext BLOB, PRIMARY KEY (org_id, module_id));
+     CREATE TABLE IF NOT EXISTS bench_floor_audit (org_id TEXT, seq INTEGER, at TEXT, action TEXT, target_id TEXT, details TEXT, prev_hash TEXT, hash TEXT, PRIMARY KEY (org_id, seq)) WITHOUT ROWID;`,
   );
   const get = db.prepare<[string, string], { manifest: string }>(
     'SELECT * FROM modules WHERE org_id = ? AND module_id = ?',
@@ -34,6 +35,21 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
     `INSERT INTO bench_floor_credentials (org_id, module_id, nonce, ciphertext) VALUES (?, ?, ?, ?)
      ON CONFLICT (org_id, module_id) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext`,
   );
+  const auditInsert = db.prepare(
+    'INSERT INTO bench_floor_audit (org_id, seq, at, action, target_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  let auditSeq = 0;
+  const prevHash = '0'.repeat(64);
+  /**
+   * The unavoidable work of a mutation under the contract: one transaction holding the statement
+   * and its audit row (DESIGN.md: a change and its audit row are written together).
+   */
+  const inTransactionWithAudit = (org: string, mod: string, statement: () => unknown) => {
+    db.exec('BEGIN IMMEDIATE');
+    statement();
+    auditInsert.run(org, ++auditSeq, now, 'bench', mod, '{}', prevHash, prevHash);
+    db.exec('COMMIT');
+  };
   const key = randomBytes(32);
   const sealed = (() => {
     const nonce = randomBytes(12);
@@ -41,6 +57,12 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
     const ct = Buffer.concat([c.update(Buffer.from(JSON.stringify({ api_key: 'x'.repeat(32) }))), c.final()]);
     return { nonce, ct, tag: c.getAuthTag() };
   })();
+  const encrypt = (i: number) => {
+    const nonce = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, nonce);
+    const plain = Buffer.from(JSON.stringify({ api_key: `key-${i}-${'x'.repeat(24)}` }));
+    return { nonce, ct: Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]) };
+  };
   const pick = (i: number) => data.pairs[i % data.pairs.length] as [string, string];
   const credPick = (i: number) => data.credentialPairs[i % data.credentialPairs.length] as [string, string];
   const now = new Date().toISOString();
@@ -108,13 +130,12 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
       },
       floor: (i) => {
         const [org, mod] = credPick(i);
-        const nonce = randomBytes(12);
-        const c = createCipheriv('aes-256-gcm', key, nonce);
-        const ct = Buffer.concat([
-          c.update(Buffer.from(JSON.stringify({ api_key: `key-${i}-${'x'.repeat(24)}` }))),
-          c.final(),
-          c.getAuthTag(),
-        ]);
+        const { nonce, ct } = encrypt(i);
+        inTransactionWithAudit(org, mod, () => upsertCredential.run(org, mod, nonce, ct));
+      },
+      bareStatement: (i) => {
+        const [org, mod] = credPick(i);
+        const { nonce, ct } = encrypt(i);
         return upsertCredential.run(org, mod, nonce, ct);
       },
     },

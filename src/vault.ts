@@ -165,6 +165,7 @@ export class Vault {
   /** Key verification and bootstrap. */
   readonly auth: VaultAuth;
   private closed = false;
+  private readonly handles = new Map<string, OrgVault>();
 
   constructor(services: VaultServices) {
     this.services = services;
@@ -181,8 +182,19 @@ export class Vault {
    * The id is checked here; whether the org exists is checked by each operation (ORG_NOT_FOUND).
    */
   org(orgId: string = DEFAULT_ORG, actor: ActorContext = LIBRARY_ACTOR): OrgVault {
-    assertOrgId(orgId);
-    return new OrgVault(this.services, orgId, actor);
+    if (actor !== LIBRARY_ACTOR) {
+      assertOrgId(orgId);
+      return new OrgVault(this.services, orgId, actor);
+    }
+    // Library handles carry no per-request state, so one per org is reused (bounded like other caches).
+    let handle = this.handles.get(orgId);
+    if (handle === undefined) {
+      assertOrgId(orgId);
+      if (this.handles.size >= 10_000) this.handles.clear();
+      handle = new OrgVault(this.services, orgId, actor);
+      this.handles.set(orgId, handle);
+    }
+    return handle;
   }
 
   async close(): Promise<void> {
@@ -204,7 +216,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       ...(warn ? { warn } : {}),
     }),
   );
-  const storage = await openStorage(config.databaseUrl);
+  const storage = await openStorage(config.databaseUrl, { databaseOwnerUrl: config.databaseOwnerUrl });
   try {
     const now = () => clock().toISOString();
     const audit = new AuditLog(storage);
