@@ -84,11 +84,10 @@ export class OrgKeyService {
         wrapped: this.keyring.wrap(mk.id, key, wrapAad(orgId, 1, mk.id)),
         createdAt: this.now(),
       };
-      // A racing creator (another node) may win; then its key is the org's key.
-      if (await tx.orgKeys.insertOrgKey(candidate)) {
-        this.remember(orgId, 1, key);
-        return { version: 1, key };
-      }
+      // A racing creator (another node) may win; then its key is the org's key. A key created here
+      // is not cached: the transaction may still roll back, and a cached key that was never stored
+      // would seal credentials nobody could open. The next call reads it back once committed.
+      if (await tx.orgKeys.insertOrgKey(candidate)) return { version: 1, key };
       row = await tx.orgKeys.findCurrentOrgKey(orgId);
       if (row === null) throw new Error('org key vanished during creation');
     }

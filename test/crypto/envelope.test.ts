@@ -148,3 +148,28 @@ describe('data keys are per org', () => {
     }
   });
 });
+
+describe('a data key created in a transaction that rolls back', () => {
+  it('is not remembered: later credentials are sealed under the key that was stored', async () => {
+    const db = await sqliteBackend.fresh();
+    let vault = await openVault({ ...db.options, warn: () => {} });
+    try {
+      await vault.org().modules.install(manifest(WEATHER));
+      const { storage, orgKeys } = vault.services;
+      await expect(
+        storage.transaction({ kind: 'org', orgId: 'default' }, async (tx) => {
+          await orgKeys.currentKey(tx, 'default');
+          throw new Error('abort after creating the data key');
+        }),
+      ).rejects.toThrow('abort');
+      await vault.org().credentials.store(WEATHER, { api_key: 'after-the-rollback' });
+      // A new process (no cache) must read what the first one wrote.
+      await vault.close();
+      vault = await openVault({ ...db.options, warn: () => {} });
+      expect(await vault.org().credentials.retrieve(WEATHER)).toEqual({ api_key: 'after-the-rollback' });
+    } finally {
+      await vault.close();
+      await db.dispose();
+    }
+  });
+});
