@@ -72,7 +72,12 @@ export class ConversationService {
   }
 
   /** Invokes a module in a conversation of this org, creating the conversation on first use. */
-  invoke(orgId: string, conversationId: string, call: unknown, actor: ActorContext): Promise<InvokeResult> {
+  async invoke(
+    orgId: string,
+    conversationId: string,
+    call: unknown,
+    actor: ActorContext,
+  ): Promise<InvokeResult> {
     assertOrgId(orgId);
     assertConversationId(conversationId);
     return this.run(orgId, conversationId, parseCall(call), actor, null);

@@ -120,16 +120,18 @@ export function guardedRequest(req: OutboundRequest, options: GuardOptions): Pro
     request.on('response', (res) => {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
+        // Settle before destroying: the destroyed socket reports an error of its own.
+        finish(tooLarge(options.maxResponseBytes));
         res.destroy();
-        return finish(tooLarge(options.maxResponseBytes));
+        return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > options.maxResponseBytes) {
-          res.destroy();
           finish(tooLarge(options.maxResponseBytes));
+          res.destroy();
           return;
         }
         chunks.push(chunk);
