@@ -3,7 +3,14 @@ import { type Clock, isoNow } from '../clock.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import { type ApiKeyRow, orgScope, type Repositories, type Role, type Storage } from '../storage/types.js';
+import {
+  type ApiKeyRow,
+  AUTH_SCOPE,
+  orgScope,
+  type Repositories,
+  type Role,
+  type Storage,
+} from '../storage/types.js';
 import { ANY_KEY_ID_PATTERN, generateApiKey } from './api-key-format.js';
 import { type ApiKeyInfo, type IssuedApiKey, toApiKeyInfo, unusableReason } from './api-key-info.js';
 import { isRole, roleAtMost } from './permissions.js';
@@ -107,6 +114,13 @@ export class ApiKeyService {
     const rows = await this.storage.read(orgScope(orgId), (r) => r.apiKeys.listApiKeys(orgId));
     const now = isoNow(this.clock);
     return rows.map((row) => toApiKeyInfo(row, now));
+  }
+
+  /** Local CLI only: which org holds this key id (`keys revoke <key_id>` names no org). */
+  async findOrgOfKey(keyId: string): Promise<string | null> {
+    if (!ANY_KEY_ID_PATTERN.test(keyId)) return null;
+    const row = await this.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findApiKeyForAuth(keyId));
+    return row?.orgId ?? null;
   }
 
   async get(orgId: string, keyId: string): Promise<ApiKeyInfo | null> {

@@ -6,13 +6,14 @@ export function registerOrgCommands(program: Command): void {
 
   orgs
     .command('create <org_id>')
-    .description('create an organization')
+    .description('create an organization and its first owner key (printed once)')
     .option('--name <name>', 'display name (default: the id)')
     .option('--plan <plan>', 'plan label')
     .action(async (orgId: string, opts: { name?: string; plan?: string }) => {
       await withVault(async (vault) => {
-        const org = await vault.system.createOrg(orgId, { ...opts });
-        printJson({ org_id: org.orgId, name: org.name, plan: org.plan, created_at: org.createdAt });
+        // One transaction: an org never exists without the owner key that can manage it.
+        const key = await vault.auth.createOrgWithOwner(orgId, { ...opts });
+        printJson({ org_id: key.orgId, api_key: key.apiKey, key_id: key.keyId, role: key.role });
       });
     });
 

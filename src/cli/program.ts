@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './audit-commands.js';
+import { registerBootstrapCommand } from './bootstrap-command.js';
 import { describeError, EXIT } from './context.js';
 import { registerImportCommand } from './import-command.js';
+import { registerKeyCommands } from './key-commands.js';
 import { registerMasterKeyCommands } from './master-key-commands.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerModuleCommands } from './module-commands.js';
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerOrgCommands(program);
   registerModuleCommands(program);
   registerMasterKeyCommands(program);
+  registerBootstrapCommand(program);
+  registerKeyCommands(program);
+  registerAuditCommands(program);
   registerImportCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
