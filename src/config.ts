@@ -9,6 +9,8 @@ import { VaultError } from './errors.js';
 export interface Config {
   /** `sqlite:<path>` or `postgres://...` */
   databaseUrl: string;
+  /** PostgreSQL only: the schema owner's URL, used to run migrations; the runtime URL never owns tables. */
+  databaseOwnerUrl: string | undefined;
   dataDir: string;
   /** Raw ORGVAULT_MASTER_KEY (comma-separated list, newest first); undefined when unset. */
   masterKey: string | undefined;
@@ -35,6 +37,7 @@ export interface Config {
 
 export interface ConfigOverrides {
   databaseUrl?: string;
+  databaseOwnerUrl?: string;
   masterKey?: string;
   dataDir?: string;
   host?: string;
@@ -75,6 +78,7 @@ const intIn = (min: number, max: number, fallback: number) =>
 
 const EnvSchema = z.object({
   ORGVAULT_DATABASE_URL: z.string().optional(),
+  ORGVAULT_DATABASE_OWNER_URL: z.string().optional(),
   ORGVAULT_DATA_DIR: z.string().optional(),
   ORGVAULT_MASTER_KEY: z.string().optional(),
   ORGVAULT_HOST: z.string().optional(),
@@ -111,8 +115,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new VaultError('CONFIG_INVALID', 'ORGVAULT_DATABASE_URL must start with sqlite: or postgres://');
   }
   const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+  const databaseOwnerUrl = blank(overrides.databaseOwnerUrl) ?? blank(e.ORGVAULT_DATABASE_OWNER_URL);
+  if (databaseOwnerUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseOwnerUrl)) {
+    throw new VaultError('CONFIG_INVALID', 'ORGVAULT_DATABASE_OWNER_URL must start with postgres://');
+  }
   return {
     databaseUrl,
+    databaseOwnerUrl,
     dataDir,
     masterKey: blank(overrides.masterKey) ?? blank(e.ORGVAULT_MASTER_KEY),
     host: overrides.host ?? e.ORGVAULT_HOST ?? '127.0.0.1',

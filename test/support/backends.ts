@@ -6,7 +6,7 @@ import { type OpenVaultOptions, openVault, type Vault } from '../../src/vault.js
 
 /**
  * The backends the conformance suite runs on, chosen by ORGVAULT_TEST_BACKENDS (comma-separated,
- * default "sqlite"; "postgres" needs ORGVAULT_TEST_POSTGRES_URL). Every call to `fresh()` gives a
+ * default "sqlite", or "sqlite,postgres" when ORGVAULT_TEST_POSTGRES_URL is set; "postgres" needs that URL). Every call to `fresh()` gives a
  * new, empty database that no other test shares.
  */
 export interface TestBackend {
@@ -38,6 +38,7 @@ export const sqliteBackend: TestBackend = {
 
 const registry: Record<string, () => Promise<TestBackend | null>> = {
   sqlite: async () => sqliteBackend,
+  postgres: async () => (await import('./postgres-backend.js')).loadPostgresBackend(testMasterKey),
 };
 
 /** Lets another backend module (e.g. postgres) register itself. */
@@ -46,7 +47,9 @@ export function registerBackend(name: string, load: () => Promise<TestBackend | 
 }
 
 export async function selectedBackends(): Promise<TestBackend[]> {
-  const names = (process.env.ORGVAULT_TEST_BACKENDS ?? 'sqlite')
+  // With a PostgreSQL URL configured and no explicit choice, both engines run.
+  const fallback = process.env.ORGVAULT_TEST_POSTGRES_URL?.trim() ? 'sqlite,postgres' : 'sqlite';
+  const names = (process.env.ORGVAULT_TEST_BACKENDS || fallback)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);

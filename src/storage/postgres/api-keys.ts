@@ -1,0 +1,152 @@
+import type { ApiKeyRow, ApiKeyStatus, ApiKeyStore, Role } from '../types.js';
+import { one, type Queryable, statement } from './queryable.js';
+
+interface ApiKeyRecord {
+  key_id: string;
+  org_id: string;
+  hash: string;
+  legacy: boolean;
+  role: string;
+  name: string | null;
+  status: string;
+  created_at: string;
+  created_by: string | null;
+  expires_at: string | null;
+  grace_until: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  rotated_to: string | null;
+  rate_limit_per_minute: number | null;
+}
+
+const COLUMNS =
+  'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
+
+const toApiKey = (r: ApiKeyRecord): ApiKeyRow => ({
+  keyId: r.key_id,
+  orgId: r.org_id,
+  hash: r.hash,
+  legacy: r.legacy,
+  role: r.role as Role,
+  name: r.name,
+  status: r.status as ApiKeyStatus,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  expiresAt: r.expires_at,
+  graceUntil: r.grace_until,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+  rotatedTo: r.rotated_to,
+  rateLimitPerMinute: r.rate_limit_per_minute,
+});
+
+const INSERT = statement(
+  'key_insert',
+  `INSERT INTO api_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+);
+const BY_ID = statement('key_by_id', `SELECT ${COLUMNS} FROM api_keys WHERE key_id = $1`);
+const BY_LEGACY_HASH = statement(
+  'key_by_legacy_hash',
+  `SELECT ${COLUMNS} FROM api_keys WHERE hash = $1 AND legacy`,
+);
+const IN_ORG = statement('key_in_org', `SELECT ${COLUMNS} FROM api_keys WHERE org_id = $1 AND key_id = $2`);
+const LIST = statement(
+  'key_list',
+  `SELECT ${COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at, key_id`,
+);
+const REVOKE = statement(
+  'key_revoke',
+  "UPDATE api_keys SET status = 'revoked', revoked_at = $1 WHERE org_id = $2 AND key_id = $3 AND status <> 'revoked'",
+);
+const ROTATED = statement(
+  'key_rotated',
+  "UPDATE api_keys SET status = 'rotation_pending', rotated_to = $1, grace_until = $2 WHERE org_id = $3 AND key_id = $4 AND status = 'active'",
+);
+const TOUCH = statement('key_touch', 'UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2');
+const USABLE = statement(
+  'key_usable',
+  `SELECT COUNT(*)::int AS n FROM api_keys
+   WHERE status <> 'revoked'
+     AND (expires_at IS NULL OR expires_at > $1)
+     AND (status <> 'rotation_pending' OR (grace_until IS NOT NULL AND grace_until > $1))`,
+);
+// A fixed advisory lock key ('ovbootst' as a 64-bit integer): one bootstrap at a time across nodes.
+const LOCK_BOOTSTRAP = statement('key_lock_bootstrap', 'SELECT pg_advisory_xact_lock(8031170449003426676)');
+
+/**
+ * API keys on PostgreSQL. Only hashes are stored. The auth-path lookups (by key id or legacy hash,
+ * touch) run in the auth scope, whose RLS policies allow exactly reading keys and writing
+ * last_used_at (see migrations.ts).
+ */
+export class PgApiKeyStore implements ApiKeyStore {
+  constructor(private readonly db: Queryable) {}
+
+  async insertApiKey(k: ApiKeyRow): Promise<void> {
+    await this.db.run(INSERT, [
+      k.keyId,
+      k.orgId,
+      k.hash,
+      k.legacy,
+      k.role,
+      k.name,
+      k.status,
+      k.createdAt,
+      k.createdBy,
+      k.expiresAt,
+      k.graceUntil,
+      k.revokedAt,
+      k.lastUsedAt,
+      k.rotatedTo,
+      k.rateLimitPerMinute,
+    ]);
+  }
+
+  async findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null> {
+    const r = await one<ApiKeyRecord>(this.db, BY_ID, [keyId]);
+    return r ? toApiKey(r) : null;
+  }
+
+  async findLegacyApiKeyByHash(hash: string): Promise<ApiKeyRow | null> {
+    const r = await one<ApiKeyRecord>(this.db, BY_LEGACY_HASH, [hash]);
+    return r ? toApiKey(r) : null;
+  }
+
+  async findApiKey(orgId: string, keyId: string): Promise<ApiKeyRow | null> {
+    const r = await one<ApiKeyRecord>(this.db, IN_ORG, [orgId, keyId]);
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(orgId: string): Promise<ApiKeyRow[]> {
+    return (await this.db.rows<ApiKeyRecord>(LIST, [orgId])).map(toApiKey);
+  }
+
+  async revokeApiKey(orgId: string, keyId: string, now: string): Promise<boolean> {
+    return (await this.db.run(REVOKE, [now, orgId, keyId])) === 1;
+  }
+
+  async markApiKeyRotated(
+    orgId: string,
+    keyId: string,
+    rotatedTo: string,
+    graceUntil: string,
+  ): Promise<boolean> {
+    return (await this.db.run(ROTATED, [rotatedTo, graceUntil, orgId, keyId])) === 1;
+  }
+
+  async touchApiKey(keyId: string, now: string): Promise<void> {
+    await this.db.run(TOUCH, [now, keyId]);
+  }
+
+  async countUsableApiKeys(now: string): Promise<number> {
+    return (await one<{ n: number }>(this.db, USABLE, [now]))?.n ?? 0;
+  }
+
+  /**
+   * Bootstrap's count-then-insert must be atomic across nodes: an advisory lock held until the
+   * transaction ends. A separate statement on purpose: under READ COMMITTED the count that follows
+   * takes its snapshot after the lock is granted, so it sees the key a previous holder committed.
+   */
+  async lockBootstrap(): Promise<void> {
+    await this.db.rows(LOCK_BOOTSTRAP, []);
+  }
+}

@@ -1,0 +1,98 @@
+import type { AuditPage, AuditRow, AuditStore } from '../types.js';
+import { one, type Queryable, statement } from './queryable.js';
+
+interface AuditRecord {
+  org_id: string;
+  seq: number;
+  at: string;
+  actor_key_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  outcome: string;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS =
+  'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
+
+const toAudit = (r: AuditRecord): AuditRow => ({
+  orgId: r.org_id,
+  seq: r.seq,
+  at: r.at,
+  actorKeyId: r.actor_key_id,
+  action: r.action,
+  targetType: r.target_type,
+  targetId: r.target_id,
+  requestId: r.request_id,
+  outcome: r.outcome as AuditRow['outcome'],
+  details: r.details,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+// Appends of one org are serialised (see lastAuditEvent): key = hash of the org id, namespace 0x6f76.
+const LOCK_CHAIN = statement(
+  'audit_lock_chain',
+  "SELECT pg_advisory_xact_lock(28534, hashtext('orgvault.audit:' || $1::text))",
+);
+const LAST = statement(
+  'audit_last',
+  `SELECT ${COLUMNS} FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`,
+);
+const INSERT = statement(
+  'audit_insert',
+  `INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+);
+const PAGE = statement(
+  'audit_page',
+  `SELECT ${COLUMNS} FROM audit_events WHERE org_id = $1 AND ($2::int IS NULL OR seq < $2)
+   ORDER BY seq DESC LIMIT $3`,
+);
+const CHAIN = statement('audit_chain', `SELECT ${COLUMNS} FROM audit_events WHERE org_id = $1 ORDER BY seq`);
+
+/** The audit trail on PostgreSQL: append-only from the service's point of view. */
+export class PgAuditStore implements AuditStore {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * The service reads the last event and appends seq + 1 in the same transaction. On SQLite the
+   * transactions are serialised; here two nodes could read the same last event and collide, so the
+   * read first takes a per-org advisory lock held to the end of the transaction. A separate statement
+   * so that, under READ COMMITTED, the select's snapshot is taken after the lock is granted.
+   */
+  async lastAuditEvent(orgId: string): Promise<AuditRow | null> {
+    await this.db.rows(LOCK_CHAIN, [orgId]);
+    const r = await one<AuditRecord>(this.db, LAST, [orgId]);
+    return r ? toAudit(r) : null;
+  }
+
+  async insertAuditEvent(e: AuditRow): Promise<void> {
+    await this.db.run(INSERT, [
+      e.orgId,
+      e.seq,
+      e.at,
+      e.actorKeyId,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.requestId,
+      e.outcome,
+      JSON.stringify(e.details),
+      e.prevHash,
+      e.hash,
+    ]);
+  }
+
+  async listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]> {
+    const rows = await this.db.rows<AuditRecord>(PAGE, [orgId, page.beforeSeq ?? null, page.limit]);
+    return rows.map(toAudit);
+  }
+
+  async listAuditChain(orgId: string): Promise<AuditRow[]> {
+    return (await this.db.rows<AuditRecord>(CHAIN, [orgId])).map(toAudit);
+  }
+}

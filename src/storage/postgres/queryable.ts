@@ -1,0 +1,28 @@
+import type { QueryResultRow } from 'pg';
+
+/**
+ * A statement with a fixed name: pg prepares it once per connection and reuses the plan, so the hot
+ * paths never re-parse SQL. Every value goes in as a bound parameter, never into the text.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+export const statement = (name: string, text: string): Statement => ({ name: `ov_${name}`, text });
+
+/** What the repositories run their statements through: one scoped transaction's connection. */
+export interface Queryable {
+  rows<R extends QueryResultRow>(stmt: Statement, values: unknown[]): Promise<R[]>;
+  /** Number of rows the statement affected. */
+  run(stmt: Statement, values: unknown[]): Promise<number>;
+}
+
+/** First row or null. */
+export async function one<R extends QueryResultRow>(
+  db: Queryable,
+  stmt: Statement,
+  values: unknown[],
+): Promise<R | null> {
+  return (await db.rows<R>(stmt, values))[0] ?? null;
+}

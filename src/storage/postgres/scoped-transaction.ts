@@ -1,0 +1,56 @@
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { Scope } from '../types.js';
+import type { Queryable, Statement } from './queryable.js';
+import { queryOpeningScope, type ScopeSetting } from './scoped-query.js';
+
+/**
+ * The one transaction-local setting that each scope turns on (see migrations.ts for the policies).
+ * Only ever applied with set_config(..., true), i.e. SET LOCAL: it dies with the transaction, so a
+ * pooled connection can never carry an org into its next borrower.
+ */
+export function settingFor(scope: Scope): ScopeSetting {
+  switch (scope.kind) {
+    case 'org':
+      if (scope.orgId === '') throw new Error('org scope needs an org id');
+      return { name: 'orgvault.org_id', value: scope.orgId };
+    case 'system':
+      return { name: 'orgvault.system', value: 'on' };
+    case 'auth':
+      return { name: 'orgvault.auth', value: 'on' };
+  }
+}
+
+/**
+ * One scoped transaction on a pooled connection. Nothing is sent until the first statement, which
+ * goes out together with BEGIN and set_config in one round trip (scoped-query.ts); a unit of work
+ * that runs no statement costs no round trip at all.
+ */
+export class ScopedTransaction implements Queryable {
+  private begun = false;
+
+  constructor(
+    readonly client: PoolClient,
+    private readonly setting: ScopeSetting,
+    private readonly readOnly: boolean,
+  ) {}
+
+  /** True once BEGIN has been sent (so COMMIT or ROLLBACK is owed). */
+  get started(): boolean {
+    return this.begun;
+  }
+
+  async rows<R extends QueryResultRow>(stmt: Statement, values: unknown[]): Promise<R[]> {
+    return (await this.exec(stmt, values)).rows as R[];
+  }
+
+  async run(stmt: Statement, values: unknown[]): Promise<number> {
+    return (await this.exec(stmt, values)).rowCount ?? 0;
+  }
+
+  private exec(stmt: Statement, values: unknown[]): Promise<QueryResult> {
+    const config: QueryConfig = { name: stmt.name, text: stmt.text, values };
+    if (this.begun) return this.client.query(config);
+    this.begun = true;
+    return queryOpeningScope(this.client, this.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', this.setting, config);
+  }
+}

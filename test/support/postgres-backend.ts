@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestBackend } from './backends.js';
+import { createIsolatedSchema, POSTGRES_SKIP_REASON, POSTGRES_URL } from './postgres.js';
+
+/**
+ * The conformance suite's PostgreSQL backend: every fresh() is a new schema with its own owner and
+ * runtime roles; the vault runs as the runtime role and migrates through the owner URL, exactly as
+ * a production deployment would. Null (with a message) when no PostgreSQL URL is configured.
+ */
+export async function loadPostgresBackend(testMasterKey: () => string): Promise<TestBackend | null> {
+  if (!POSTGRES_URL) {
+    process.stderr.write(`${POSTGRES_SKIP_REASON}: the conformance suite runs on the other backends only\n`);
+    return null;
+  }
+  return {
+    name: 'postgres',
+    async fresh() {
+      const schema = await createIsolatedSchema();
+      const dataDir = mkdtempSync(join(tmpdir(), 'orgvault-pgtest-'));
+      return {
+        options: {
+          databaseUrl: schema.runtimeUrl,
+          databaseOwnerUrl: schema.ownerUrl,
+          dataDir,
+          masterKey: testMasterKey(),
+        },
+        async dispose() {
+          rmSync(dataDir, { recursive: true, force: true });
+          await schema.dispose();
+        },
+      };
+    },
+  };
+}
