@@ -5,6 +5,8 @@ import { apiKeysCreateRoute } from './api-keys-create.js';
 import { apiKeysListRoute } from './api-keys-list.js';
 import { auditListRoute } from './audit-list.js';
 import { bootstrapRoute } from './bootstrap.js';
+import { conversationGetRoute } from './conversation-get.js';
+import { conversationInvokeRoute } from './conversation-invoke.js';
 import { credentialsDeleteRoute } from './credentials-delete.js';
 import { credentialsGetRoute } from './credentials-get.js';
 import { credentialsPutRoute } from './credentials-put.js';
@@ -42,6 +44,8 @@ export const ROUTES: ReadonlyArray<(app: FastifyInstance, deps: RouteDeps) => vo
   apiKeyRotateRoute,
   apiKeyRevokeRoute,
   auditListRoute,
+  conversationInvokeRoute,
+  conversationGetRoute,
 ];
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {

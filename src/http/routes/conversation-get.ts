@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { stateJsonSchema, toStateJson } from '../../agent/state-json.js';
+import { VaultError } from '../../errors.js';
+import { callerOf } from '../route-config.js';
+import { errorResponses } from '../schemas.js';
+import { conversationParams } from './conversation-invoke.js';
+import type { RouteDeps } from './deps.js';
+
+/** GET /v1/conversations/:conversation_id -> {state}; another org's conversation is 404 like a missing one. */
+export function conversationGetRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.get<{ Params: { conversation_id: string } }>(
+    '/v1/conversations/:conversation_id',
+    {
+      config: { permission: 'read_config' },
+      schema: {
+        summary: "The checkpointed state of one of the caller's org's conversations",
+        params: conversationParams,
+        response: {
+          200: { type: 'object', properties: { state: stateJsonSchema }, required: ['state'] },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { orgId } = callerOf(request);
+      const id = request.params.conversation_id;
+      const state = await vault.services.conversations.get(orgId, id);
+      if (state === null) throw new VaultError('NOT_FOUND', `conversation "${id}" not found`);
+      return { state: toStateJson(state) };
+    },
+  );
+}
