@@ -1,4 +1,4 @@
-import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   decryptFernet,
@@ -7,24 +7,7 @@ import {
   parseFernetKey,
 } from '../../src/importers/nexus/fernet.js';
 import { NEXUS_DEV_KEY } from '../../src/importers/nexus/open-credential.js';
-
-/** Test-only Fernet encoder on node:crypto, following the public spec (orgvault never writes Fernet). */
-function encodeFernet(keyText: string, plaintext: string, opts: { iv?: Buffer; time?: number } = {}): string {
-  const raw = Buffer.from(keyText, 'base64url');
-  const iv = opts.iv ?? randomBytes(16);
-  const time = Buffer.alloc(8);
-  time.writeBigUInt64BE(BigInt(opts.time ?? Math.floor(Date.now() / 1000)));
-  const cipher = createCipheriv('aes-128-cbc', raw.subarray(16), iv);
-  const body = Buffer.concat([
-    Buffer.from([0x80]),
-    time,
-    iv,
-    cipher.update(plaintext, 'utf8'),
-    cipher.final(),
-  ]);
-  const mac = createHmac('sha256', raw.subarray(0, 16)).update(body).digest();
-  return Buffer.concat([body, mac]).toString('base64url');
-}
+import { encodeFernet } from './fernet-encoder.js';
 
 const newKey = () => randomBytes(32).toString('base64url');
 

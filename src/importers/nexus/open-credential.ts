@@ -6,40 +6,33 @@ import { decryptFernet, type FernetKey, fernetKeyFromSha256, parseFernetKey } fr
  * source), so anything it encrypted must be treated as exposed.
  */
 export const NEXUS_DEV_KEY = fernetKeyFromSha256('nexus-dev-key-not-for-production');
+const DEV_KEY = parseFernetKey(NEXUS_DEV_KEY);
+
+const isDevKey = (k: FernetKey) =>
+  k.signingKey.equals(DEV_KEY.signingKey) && k.encryptionKey.equals(DEV_KEY.encryptionKey);
 
 export type OpenedCredential =
   | { ok: true; values: CredentialValues; devKey: boolean }
   | { ok: false; reason: 'no_key_verifies' | 'not_a_credentials_object' };
 
-/** The keys a NEXUS deployment may have used: its own, then the public development key. */
-export function nexusKeys(deploymentKey: FernetKey): { key: FernetKey; devKey: boolean }[] {
-  return [
-    { key: deploymentKey, devKey: false },
-    { key: parseFernetKey(NEXUS_DEV_KEY), devKey: true },
-  ];
-}
-
 /**
- * Opens one NEXUS credentials token. A token that verifies under no key, or whose plaintext is not
- * a credentials object, is reported rather than thrown: the rest of the import goes on. When the
- * deployment key IS the dev key, the first match already says devKey false, so compare bytes.
+ * Opens one NEXUS credentials token, trying the deployment's key and then the public dev key (a
+ * deployment that never set its key used the dev key for everything, and its --nexus-key IS the
+ * dev key: those are exposed too). A token that verifies under neither, or whose plaintext is not a
+ * credentials object, is reported rather than thrown, so the rest of the import goes on.
  */
-export function openCredential(token: string, keys: { key: FernetKey; devKey: boolean }[]): OpenedCredential {
-  const devKey = parseFernetKey(NEXUS_DEV_KEY);
-  for (const candidate of keys) {
+export function openCredential(token: string, deploymentKey: FernetKey): OpenedCredential {
+  const candidates = isDevKey(deploymentKey) ? [DEV_KEY] : [deploymentKey, DEV_KEY];
+  for (const key of candidates) {
     let plaintext: Buffer;
     try {
-      plaintext = decryptFernet(candidate.key, token).plaintext;
+      plaintext = decryptFernet(key, token).plaintext;
     } catch {
       continue;
     }
-    const isDev =
-      candidate.devKey ||
-      (candidate.key.signingKey.equals(devKey.signingKey) &&
-        candidate.key.encryptionKey.equals(devKey.encryptionKey));
     try {
       const values = parseCredentialValues(JSON.parse(plaintext.toString('utf8')));
-      return { ok: true, values, devKey: isDev };
+      return { ok: true, values, devKey: key === DEV_KEY };
     } catch {
       return { ok: false, reason: 'not_a_credentials_object' };
     } finally {

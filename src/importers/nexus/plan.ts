@@ -5,7 +5,7 @@ import type { FernetKey } from './fernet.js';
 import { ImportError } from './import-error.js';
 import type { NexusGeneration } from './legacy-db.js';
 import { nexusTimeToIso } from './nexus-time.js';
-import { nexusKeys, openCredential } from './open-credential.js';
+import { openCredential } from './open-credential.js';
 import { checkOrgId, planApiKey, planOrg } from './plan-keys.js';
 import { type PlannedModule, planModule, restoreModule } from './plan-modules.js';
 import type { LegacyApiKey, LegacyOrg } from './read-api-keys.js';
@@ -81,7 +81,6 @@ export function planImport(sources: NexusSources, nexusKey: FernetKey, now: stri
     if (!manifestsById.has(m.moduleId)) manifestsById.set(m.moduleId, planned);
   }
 
-  const keys = nexusKeys(nexusKey);
   const credentials: PlannedCredential[] = [];
   const unreadable: ModuleRef[] = [];
   const devKey: ModuleRef[] = [];
@@ -90,7 +89,7 @@ export function planImport(sources: NexusSources, nexusKey: FernetKey, now: stri
     checkOrgId(c.orgId, where);
     if (!isModuleId(c.moduleId)) throw new ImportError(`${where}: module id is not category/platform`);
     const ref = { org_id: c.orgId, module_id: c.moduleId };
-    const opened = openCredential(c.token, keys);
+    const opened = openCredential(c.token, nexusKey);
     if (!opened.ok) {
       unreadable.push(ref);
       continue;
