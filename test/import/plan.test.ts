@@ -176,5 +176,6 @@ describe('NEXUS timestamps', () => {
   it('refuses what is not a timestamp', () => {
     expect(() => nexusTimeToIso('yesterday', 'modules, row x')).toThrow(/modules, row x: "yesterday"/);
     expect(() => nexusTimeToIso('2026-13-45T00:00:00', 'row')).toThrow(/not a valid date/);
+    expect(() => nexusTimeToIso('2026-02-30T00:00:00', 'row')).toThrow(/not a valid date/);
   });
 });

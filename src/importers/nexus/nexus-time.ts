@@ -16,7 +16,15 @@ export function nexusTimeToIso(value: string, where: string): string {
   const normalizedZone =
     zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${normalizedZone}`);
-  if (Number.isNaN(date.getTime())) throw new ImportError(`${where}: "${value}" is not a valid date`);
+  // Date rolls 2026-02-30 over to March; a calendar check of the parts refuses it instead.
+  const calendar = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (
+    Number.isNaN(date.getTime()) ||
+    calendar.getUTCMonth() !== Number(mo) - 1 ||
+    calendar.getUTCDate() !== Number(d)
+  ) {
+    throw new ImportError(`${where}: "${value}" is not a valid date`);
+  }
   return date.toISOString();
 }
 
