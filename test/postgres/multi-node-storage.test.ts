@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openVault, type Vault } from '../../src/vault.js';
+import { manifest } from '../support/manifests.js';
+import {
+  createIsolatedSchema,
+  type IsolatedSchema,
+  POSTGRES_SKIP_REASON,
+  POSTGRES_URL,
+} from '../support/postgres.js';
+
+/**
+ * Two vaults (two pools, as two nodes would have) on one schema: what SQLite gets from serialised
+ * transactions must hold here through locks — the audit chain of one org and the bootstrap race.
+ */
+describe.skipIf(!POSTGRES_URL)(
+  `two nodes on one PostgreSQL${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+  () => {
+    let schema: IsolatedSchema;
+    let dataDir: string;
+    let a: Vault;
+    let b: Vault;
+
+    beforeAll(async () => {
+      schema = await createIsolatedSchema();
+      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-pg2-'));
+      const masterKey = randomBytes(32).toString('base64');
+      const common = {
+        databaseUrl: schema.runtimeUrl,
+        databaseOwnerUrl: schema.ownerUrl,
+        dataDir,
+        masterKey,
+      };
+      // Both open (and try to migrate) at once, as two nodes starting together would.
+      [a, b] = await Promise.all([
+        openVault({ ...common, warn: () => {} }),
+        openVault({ ...common, warn: () => {} }),
+      ]);
+    });
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      await schema?.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('concurrent bootstraps through both nodes: exactly one wins', async () => {
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).auth.bootstrap()),
+      );
+      expect(attempts.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of attempts.filter((x) => x.status === 'rejected')) {
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+      }
+    });
+
+    it('concurrent changes of one org through both nodes keep one gapless, valid audit chain', async () => {
+      await a.system.createOrg('acme');
+      const installs = Array.from({ length: 12 }, (_, i) =>
+        (i % 2 === 0 ? a : b).org('acme').modules.install(manifest(`weather/p${i}`, { version: '1.0.0' })),
+      );
+      await Promise.all(installs);
+      expect((await b.org('acme').modules.list()).length).toBe(12);
+      const verdict = await a.system.verifyAuditChain('acme');
+      expect(verdict.ok).toBe(true);
+      expect(verdict.events).toBe(13);
+    });
+  },
+);
