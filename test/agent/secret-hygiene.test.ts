@@ -121,11 +121,7 @@ for (const backend of await selectedBackends()) {
         output: { status: 401, body: 'invalid api key: [redacted]' },
       });
 
-      const everything = [
-        JSON.stringify(replies),
-        await persistedText(vault, ['acme', 'globex'], ['leaky']),
-        ...logs.lines,
-      ].join('\n');
+      const everything = [JSON.stringify(replies), await persistedText(vault), ...logs.lines].join('\n');
       expect(logs.lines.length).toBeGreaterThanOrEqual(9);
       for (const secret of SECRETS) expect(everything).not.toContain(secret);
     });
