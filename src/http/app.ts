@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
+import type { Permission } from '../auth/permissions.js';
 import type { Config } from '../config.js';
 import type { Vault } from '../vault.js';
 import { installAuthHook } from './auth-hook.js';
@@ -11,6 +12,7 @@ import { createLogger } from './logger.js';
 import { HttpMetrics } from './metrics.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { NO_LIMITS, type RequestLimiter } from './rate-limiter.js';
+import type { DeclaredRoute } from './route-config.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface BuildAppOptions {
@@ -31,14 +33,14 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Fails registration of a route that declares neither a permission nor public. */
-function assertDeclared(route: RouteOptions): void {
+/** Fails registration of a route that declares neither a permission nor public; records the rest. */
+function declarationOf(route: RouteOptions): DeclaredRoute {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const config = (route.config ?? {}) as { permission?: string; public?: boolean };
+  const config = (route.config ?? {}) as { permission?: Permission; public?: boolean };
   // CORS preflight routes (registered by @fastify/cors) are public by nature.
   if (methods.every((m) => m === 'OPTIONS')) {
     route.config = { ...config, public: true } as RouteOptions['config'];
-    return;
+    return { methods, url: route.url, permission: undefined, public: true };
   }
   const declared = (config.permission !== undefined ? 1 : 0) + (config.public === true ? 1 : 0);
   if (declared !== 1) {
@@ -46,6 +48,7 @@ function assertDeclared(route: RouteOptions): void {
       `route ${methods.join(',')} ${route.url} must declare exactly one of config.permission or config.public`,
     );
   }
+  return { methods, url: route.url, permission: config.permission, public: config.public === true };
 }
 
 /**
@@ -71,7 +74,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   });
 
-  app.addHook('onRoute', assertDeclared);
+  const routeTable: DeclaredRoute[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    routeTable.push(declarationOf(route));
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -21,6 +21,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | null;
   }
+  interface FastifyInstance {
+    /** Every route as registered, with its declaration: walked by tests and tooling. */
+    routeTable: DeclaredRoute[];
+  }
+}
+
+/** One entry of the app's route table. */
+export interface DeclaredRoute {
+  methods: string[];
+  url: string;
+  permission: Permission | undefined;
+  public: boolean;
 }
 
 /** The caller of an authenticated route (the auth hook guarantees it is there). */

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPermission } from '../../src/auth/permissions.js';
+import { selectedBackends } from '../support/backends.js';
+import { ROUTE_CASES } from './route-catalogue.js';
+import { call, type HttpWorld, httpWorld, orgWithKeys, ROLES } from './support.js';
+
+const backends = await selectedBackends();
+
+/**
+ * Every route x every role against the permission table (src/auth/permissions.ts), over real HTTP
+ * requests. A role without the permission gets 403 and changes nothing; one with it gets through.
+ */
+describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_name, backend) => {
+  let world: HttpWorld;
+  beforeAll(async () => {
+    world = await httpWorld(backend);
+  });
+  afterAll(async () => world.close());
+
+  const registered = (c: (typeof ROUTE_CASES)[number]) =>
+    world.app.routeTable.some((r) => r.url === c.route && r.methods.includes(c.method));
+
+  it('the catalogue covers every authenticated route of the app, with the permission it declares', () => {
+    for (const route of world.app.routeTable) {
+      if (route.public) continue;
+      for (const method of route.methods.filter((m) => m !== 'HEAD')) {
+        const c = ROUTE_CASES.find((x) => x.route === route.url && x.method === method);
+        expect(c, `${method} ${route.url} has a role-matrix case`).toBeDefined();
+        expect(c?.permission, `${method} ${route.url}`).toBe(route.permission);
+      }
+    }
+  });
+
+  for (const c of ROUTE_CASES) {
+    for (const role of ROLES) {
+      const allowed = hasPermission(role, c.permission);
+      it(`${c.method} ${c.route} as ${role}: ${allowed ? 'allowed' : '403'}`, async () => {
+        if (!registered(c)) return; // a route of a later issue, not registered in this build
+        const org = await orgWithKeys(world.vault, 'matrix');
+        const { url, body } = await c.prepare(world.vault, org);
+        const auditBefore = (await world.vault.services.audit.list(org.orgId, 500)).length;
+        const res = await call(world.app, c.method, url, { key: org.keys[role], body });
+        if (allowed) {
+          expect([401, 403], res.body).not.toContain(res.statusCode);
+          if (c.success !== null) expect(res.statusCode, res.body).toBe(c.success);
+        } else {
+          expect(res.statusCode, res.body).toBe(403);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(res.json()).toMatchObject({ code: 'FORBIDDEN', status: 403 });
+          const auditAfter = (await world.vault.services.audit.list(org.orgId, 500)).length;
+          expect(auditAfter, 'a refused request writes nothing').toBe(auditBefore);
+        }
+      });
+    }
+    it(`${c.method} ${c.route} without a key or with a wrong key: the same 401`, async () => {
+      if (!registered(c)) return;
+      const org = await orgWithKeys(world.vault, 'anon');
+      const { url, body } = await c.prepare(world.vault, org);
+      const none = await call(world.app, c.method, url, { body });
+      const wrong = await call(world.app, c.method, url, { body, key: `${org.keys.owner.slice(0, -2)}xx` });
+      for (const res of [none, wrong]) {
+        expect(res.statusCode).toBe(401);
+        expect(res.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+      }
+    });
+  }
+});
