@@ -141,7 +141,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('orgvault import-nexus 
     const { fixture } = await prepare('v2-org-scoped');
     const badKey = await cli([...argsFor(fixture).slice(0, -1), 'not-a-fernet-key']);
     expect(badKey.code).toBe(1);
-    expect(badKey.stderr).toMatch(/^orgvault: NEXUS import: --nexus-key: Fernet key must decode to 32 bytes/);
+    expect(badKey.stderr).toMatch(
+      /^orgvault: NEXUS import: NEXUS key \(--nexus-key\): Fernet key must decode to 32 bytes/,
+    );
     expect(badKey.stderr.trim().split('\n')).toHaveLength(1);
 
     const missing = await cli(argsFor({ ...fixture, registry: `${fixture.dir}/nope.db` }));

@@ -43,7 +43,7 @@ export async function importNexus(vault: Vault, options: ImportNexusOptions): Pr
   try {
     nexusKey = parseFernetKey(options.nexusKey);
   } catch (err) {
-    if (err instanceof FernetError) throw new ImportError(`--nexus-key: ${err.message}`);
+    if (err instanceof FernetError) throw new ImportError(`NEXUS key (--nexus-key): ${err.message}`);
     throw err;
   }
   const registry = readRegistry(options.registry);
@@ -61,7 +61,8 @@ export async function importNexus(vault: Vault, options: ImportNexusOptions): Pr
     try {
       outcome = await storage.transaction(SYSTEM_SCOPE, (tx) => applyPlan(tx, plan, deps, true));
     } catch (err) {
-      // The org key service caches data keys it created; after a rollback those keys do not exist.
+      // A data key created in this transaction is read back (and cached) by the org's next
+      // credential write; after a rollback it does not exist, so drop whatever was cached.
       for (const org of plan.orgs) orgKeys.forget(org.row.orgId);
       throw err;
     }
