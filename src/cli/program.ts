@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerBootstrapCommand } from './bootstrap-command.js';
 import { describeError, EXIT } from './context.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMasterKeyCommands } from './master-key-commands.js';
@@ -13,6 +14,7 @@ import { registerServeCommand } from './serve-command.js';
 const ENV_HELP = `
 Environment (the same as the server's):
   ORGVAULT_DATABASE_URL   sqlite:<path> (default sqlite:<data dir>/orgvault.db) or postgres://...
+  ORGVAULT_DATABASE_OWNER_URL  PostgreSQL: the schema owner, for migrations (the runtime role never owns tables)
   ORGVAULT_DATA_DIR       data directory (default ./data)
   ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
   ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
@@ -28,6 +30,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServeCommand(program);
   registerMigrateCommand(program);
+  registerDoctorCommand(program);
   registerOrgCommands(program);
   registerModuleCommands(program);
   registerMasterKeyCommands(program);
