@@ -8,8 +8,11 @@ export async function openStorage(
   options: { databaseOwnerUrl?: string | undefined } = {},
 ): Promise<Storage> {
   if (databaseUrl.startsWith('sqlite:')) {
-    const path = databaseUrl.slice('sqlite:'.length);
-    if (path === '') throw new VaultError('CONFIG_INVALID', 'sqlite: URL needs a file path');
+    // sqlite:<path>, sqlite://<path> and sqlite:///<absolute path> all name a file; sqlite::memory: is a
+    // private in-memory database (gone on close: for tests and experiments).
+    let path = databaseUrl.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2);
+    if (path === '') throw new VaultError('CONFIG_INVALID', 'sqlite: URL needs a file path (or :memory:)');
     return SqliteStorage.open({ path });
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {

@@ -44,7 +44,8 @@ function repositoriesOf(db: Database): Repositories {
  * The embedded backend. Two connections: the writer runs transactions one at a time (a promise
  * queue around BEGIN IMMEDIATE ... COMMIT, so a callback may await without another writer
  * interleaving), and the reader serves `read()`, so a read never sees another flow's uncommitted
- * writes. WAL lets the reader go on while a write is in progress.
+ * writes. WAL lets the reader go on while a write is in progress. (`:memory:` has one connection;
+ * its reads take their turn in the queue instead.)
  */
 export class SqliteStorage implements Storage {
   readonly capabilities: StorageCapabilities = {
@@ -53,31 +54,28 @@ export class SqliteStorage implements Storage {
     multiNode: false,
   };
   private readonly writer: Database;
-  private readonly reader: Database;
+  private readonly reader: Database | null;
   private readonly writeRepos: Repositories;
   private readonly readRepos: Repositories;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(writer: Database, reader: Database) {
+  private constructor(writer: Database, reader: Database | null) {
     this.writer = writer;
     this.reader = reader;
     this.writeRepos = repositoriesOf(writer);
-    this.readRepos = repositoriesOf(reader);
+    this.readRepos = reader ? repositoriesOf(reader) : this.writeRepos;
   }
 
   static open(options: SqliteStorageOptions): SqliteStorage {
     const busy = options.busyTimeoutMs ?? 5000;
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    if (options.path === ':memory:') {
-      throw new Error(
-        'SqliteStorage needs a file path (reads use a second connection); use a temporary file',
-      );
-    }
+    const inMemory = options.path === ':memory:';
+    if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
     const writer = openConnection(options.path, busy, false);
     try {
       applySqliteMigrations(writer);
-      const reader = openConnection(options.path, busy, true);
+      // An in-memory database exists on one connection only: its reads queue behind transactions.
+      const reader = inMemory ? null : openConnection(options.path, busy, true);
       return new SqliteStorage(writer, reader);
     } catch (err) {
       writer.close();
@@ -111,7 +109,12 @@ export class SqliteStorage implements Storage {
 
   async read<T>(_scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('storage is closed');
-    return fn(this.readRepos);
+    if (this.reader) return fn(this.readRepos);
+    // Single connection: wait for queued transactions so a read never sees uncommitted writes.
+    const run = () => fn(this.readRepos);
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   async close(): Promise<void> {
@@ -119,7 +122,7 @@ export class SqliteStorage implements Storage {
     // Let queued transactions finish before the connections go away.
     await this.queue;
     this.closed = true;
-    this.reader.close();
+    this.reader?.close();
     this.writer.close();
   }
 }
