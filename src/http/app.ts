@@ -69,6 +69,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     requestIdHeader: false,
     genReqId: requestIdOf,
     routerOptions: { maxParamLength: 200 },
+    // Bad URL encodings and over-long path segments never reach a route: answer them as problems too.
+    frameworkErrors: (err, request, reply) => {
+      const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path segment too long' : 'malformed URL';
+      reply.header('x-request-id', request.id);
+      return sendProblem(reply, problem('VALIDATION_FAILED', detail, request.id));
+    },
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
     },
