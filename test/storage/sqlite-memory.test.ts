@@ -45,3 +45,21 @@ describe('sqlite::memory:', () => {
     }
   });
 });
+
+describe('sqlite::memory: reads made inside a transaction', () => {
+  it('do not wait for the transaction they are part of', async () => {
+    const vault = await openVault({
+      databaseUrl: 'sqlite::memory:',
+      dataDir: '/nonexistent-unused',
+      masterKey: randomBytes(32).toString('base64'),
+    });
+    try {
+      const seen = await vault.services.storage.transaction(orgScope('default'), async () =>
+        vault.services.storage.read(orgScope('default'), (r) => r.orgs.findOrg('default')),
+      );
+      expect(seen?.orgId).toBe('default');
+    } finally {
+      await vault.close();
+    }
+  });
+});

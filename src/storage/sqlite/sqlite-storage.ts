@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
@@ -58,6 +59,8 @@ export class SqliteStorage implements Storage {
   private readonly writeRepos: Repositories;
   private readonly readRepos: Repositories;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Marks the async context of the running transaction (used by the single-connection mode). */
+  private readonly insideTransaction = new AsyncLocalStorage<boolean>();
   private closed = false;
 
   private constructor(writer: Database, reader: Database | null) {
@@ -93,7 +96,9 @@ export class SqliteStorage implements Storage {
       if (this.closed) throw new Error('storage is closed');
       this.writer.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(this.writeRepos);
+        const result = this.reader
+          ? await fn(this.writeRepos)
+          : await this.insideTransaction.run(true, () => fn(this.writeRepos));
         this.writer.exec('COMMIT');
         return result;
       } catch (err) {
@@ -110,7 +115,9 @@ export class SqliteStorage implements Storage {
   async read<T>(_scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('storage is closed');
     if (this.reader) return fn(this.readRepos);
-    // Single connection: wait for queued transactions so a read never sees uncommitted writes.
+    // Single connection: wait for queued transactions so a read never sees uncommitted writes,
+    // except a read made from inside the running transaction itself (waiting would deadlock).
+    if (this.insideTransaction.getStore() === true) return fn(this.readRepos);
     const run = () => fn(this.readRepos);
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
