@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryWindowStore } from '../../src/ratelimit/memory-window-store.js';
+
+function clockAt(start: number) {
+  let now = start;
+  const fn = () => now;
+  return Object.assign(fn, { advance: (ms: number) => (now += ms) });
+}
+
+describe('in-memory sliding window', () => {
+  it('accepts `limit` hits in a window, refuses the next with the wait until room appears', async () => {
+    const clock = clockAt(1_000_000);
+    const store = new MemoryWindowStore(clock);
+    for (let i = 0; i < 3; i++) {
+      expect(await store.take('k', 3, 60_000)).toEqual({ ok: true });
+      clock.advance(10_000);
+    }
+    // Hits at 0 s, 10 s, 20 s; now 30 s: the first leaves the window at 60 s.
+    expect(await store.take('k', 3, 60_000)).toEqual({ ok: false, retryAfterMs: 30_000 });
+    clock.advance(30_001);
+    expect(await store.take('k', 3, 60_000)).toEqual({ ok: true });
+    expect((await store.take('k', 3, 60_000)).ok).toBe(false);
+  });
+
+  it('has no boundary burst: at most `limit` in ANY rolling window', async () => {
+    const clock = clockAt(0);
+    const store = new MemoryWindowStore(clock);
+    let accepted = 0;
+    // One attempt every 100 ms for 3 minutes against 10 per minute.
+    const acceptedAt: number[] = [];
+    for (let t = 0; t < 180_000; t += 100) {
+      if ((await store.take('k', 10, 60_000)).ok) {
+        accepted++;
+        acceptedAt.push(clock());
+      }
+      clock.advance(100);
+    }
+    expect(accepted).toBe(30);
+    for (let i = 10; i < acceptedAt.length; i++) {
+      expect((acceptedAt[i] ?? 0) - (acceptedAt[i - 10] ?? 0)).toBeGreaterThanOrEqual(60_000);
+    }
+  });
+
+  it('peek never records and hit always does; keys are independent', async () => {
+    const store = new MemoryWindowStore(clockAt(0));
+    for (let i = 0; i < 5; i++) expect(await store.peek('a', 2, 60_000)).toEqual({ ok: true });
+    await store.hit('a', 60_000);
+    await store.hit('a', 60_000);
+    await store.hit('a', 60_000);
+    expect((await store.peek('a', 2, 60_000)).ok).toBe(false);
+    expect(await store.peek('b', 2, 60_000)).toEqual({ ok: true });
+  });
+
+  it('forgets the oldest key beyond its bound', async () => {
+    const store = new MemoryWindowStore(clockAt(0), 2);
+    await store.hit('a', 60_000);
+    await store.hit('b', 60_000);
+    await store.hit('c', 60_000);
+    expect(await store.peek('a', 1, 60_000)).toEqual({ ok: true });
+    expect((await store.peek('c', 1, 60_000)).ok).toBe(false);
+  });
+});
