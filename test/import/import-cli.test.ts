@@ -9,7 +9,12 @@ import { copyFixture, type FixtureCopy, sortedRefs } from './nexus-fixtures.js';
 import { snapshotTarget } from './target-snapshot.js';
 
 const backends = await selectedBackends();
-const ENV_NAMES = ['ORGVAULT_DATABASE_URL', 'ORGVAULT_DATA_DIR', 'ORGVAULT_MASTER_KEY'] as const;
+const ENV_NAMES = [
+  'ORGVAULT_DATABASE_URL',
+  'ORGVAULT_DATABASE_OWNER_URL',
+  'ORGVAULT_DATA_DIR',
+  'ORGVAULT_MASTER_KEY',
+] as const;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,6 +27,9 @@ function useDatabase(db: FreshDatabase): void {
   process.env.ORGVAULT_DATABASE_URL = db.options.databaseUrl;
   process.env.ORGVAULT_DATA_DIR = db.options.dataDir;
   process.env.ORGVAULT_MASTER_KEY = db.options.masterKey;
+  // PostgreSQL: migrations run as the owner role, as in a real deployment.
+  if (db.options.databaseOwnerUrl) process.env.ORGVAULT_DATABASE_OWNER_URL = db.options.databaseOwnerUrl;
+  else delete process.env.ORGVAULT_DATABASE_OWNER_URL;
   cleanups.push(() => {
     for (const [n, v] of saved) {
       if (v === undefined) delete process.env[n];
@@ -176,6 +184,7 @@ describe('orgvault import-nexus as a process', () => {
     const env = {
       ...process.env,
       ORGVAULT_DATABASE_URL: db.options.databaseUrl,
+      ORGVAULT_DATABASE_OWNER_URL: '',
       ORGVAULT_DATA_DIR: db.options.dataDir,
       ORGVAULT_MASTER_KEY: db.options.masterKey,
     };
