@@ -4,7 +4,8 @@ import type { ImportPlan, ModuleRef } from './plan.js';
 /**
  * The `--json` report of `orgvault import-nexus`, exactly as DESIGN.md/issue 5 name it.
  * - the four counts: rows this run created (in a dry run: would create). Rows already in orgvault
- *   are not counted, so a second run reports zeros: nothing new;
+ *   are not counted, so a second run reports zeros: nothing new. `organizations` also counts the
+ *   `default` org when this run gave orgvault's placeholder NEXUS's name, plan and created time;
  * - restored_modules: modules this run rebuilt in an org whose NEXUS row was lost;
  * - unreadable_credentials, dev_key_credentials: what the NEXUS files hold, reported on every run
  *   because each needs a person's action (re-enter, rotate) however often the import runs.
