@@ -116,8 +116,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   installAuthHook(app, { vault, metrics, limiter });
+  // Once closing, answers ask the client to drop its keep-alive connection; otherwise an idle
+  // keep-alive socket opened before close() would hold the shutdown open indefinitely.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { call, type HttpWorld, httpWorld, orgWithKeys } from '../http/support.js';
+import { selectedBackends } from '../support/backends.js';
+import { manifest } from '../support/manifests.js';
+
+const backends = await selectedBackends();
+
+/** A run of mixed operations through the API, as a user would make them. */
+async function mixedOperations(world: HttpWorld, ownerKey: string): Promise<void> {
+  const w = world.app;
+  const M = '/v1/modules/weather/openweather';
+  const ok = (p: Promise<{ statusCode: number; body: string }>) =>
+    p.then((r) => expect(r.statusCode, r.body).toBeLessThan(300));
+  await ok(call(w, 'PUT', M, { key: ownerKey, body: manifest('weather/openweather') }));
+  await ok(call(w, 'PUT', '/v1/modules/search/serpapi', { key: ownerKey, body: manifest('search/serpapi') }));
+  await ok(
+    call(w, 'PUT', `${M}/credentials`, {
+      key: ownerKey,
+      body: { credentials: { api_key: 'sk-audit-secret' } },
+    }),
+  );
+  await ok(call(w, 'POST', `${M}/disable`, { key: ownerKey }));
+  await ok(call(w, 'POST', `${M}/enable`, { key: ownerKey }));
+  const created = await call(w, 'POST', '/v1/api-keys', { key: ownerKey, body: { role: 'operator' } });
+  const id = created.json().key_id;
+  const rotated = await call(w, 'POST', `/v1/api-keys/${id}/rotate`, {
+    key: ownerKey,
+    body: { grace_seconds: 60 },
+  });
+  await ok(call(w, 'DELETE', `/v1/api-keys/${rotated.json().key_id}`, { key: ownerKey }));
+  await ok(call(w, 'DELETE', `${M}/credentials`, { key: ownerKey }));
+  await ok(call(w, 'DELETE', '/v1/modules/search/serpapi', { key: ownerKey }));
+}
+
+describe.each(backends.map((b) => [b.name, b] as const))('audit trail on %s', (_name, backend) => {
+  let world: HttpWorld;
+  afterEach(async () => world.close());
+
+  it('every change is recorded with actor, action, target and request id; newest first; no secrets', async () => {
+    world = await httpWorld(backend);
+    const org = await orgWithKeys(world.vault, 'audit');
+    await mixedOperations(world, org.keys.owner);
+    const res = await call(world.app, 'GET', '/v1/audit?limit=500', { key: org.keys.admin });
+    expect(res.statusCode).toBe(200);
+    const events = res.json().events as Array<Record<string, unknown>>;
+    const actions = events.map((e) => e.action);
+    expect(actions.slice(0, 10)).toEqual([
+      'module.uninstall',
+      'credentials.delete',
+      'api_key.revoke',
+      'api_key.rotate',
+      'api_key.create',
+      'module.enable',
+      'module.disable',
+      'credentials.store',
+      'module.install',
+      'module.install',
+    ]);
+    const seqs = events.map((e) => e.seq as number);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    for (const e of events.slice(0, 10)) {
+      expect(e.actor_key_id).toBe(org.keyIds.owner);
+      expect(typeof e.request_id).toBe('string');
+      expect(e.outcome).toBe('success');
+    }
+    expect(res.body).not.toContain('sk-audit-secret');
+    expect(res.body).not.toContain('ovk_');
+  });
+
+  it('pagination: limit and before walk the whole trail without gaps or repeats', async () => {
+    world = await httpWorld(backend);
+    const org = await orgWithKeys(world.vault, 'audit');
+    await mixedOperations(world, org.keys.owner);
+    const all = (await world.vault.services.audit.list(org.orgId, 1000)).map((e) => e.seq);
+    const seen: number[] = [];
+    let url = '/v1/audit?limit=3';
+    for (let page = 0; page < 50; page++) {
+      const body = (await call(world.app, 'GET', url, { key: org.keys.owner })).json();
+      seen.push(...body.events.map((e: { seq: number }) => e.seq));
+      if (body.next_before === null) break;
+      url = `/v1/audit?limit=3&before=${body.next_before}`;
+    }
+    expect(seen).toEqual(all);
+  });
+
+  it("the chain of each org verifies after mixed operations; another org's trail is its own", async () => {
+    world = await httpWorld(backend);
+    const a = await orgWithKeys(world.vault, 'audit-a');
+    const b = await orgWithKeys(world.vault, 'audit-b');
+    await mixedOperations(world, a.keys.owner);
+    await mixedOperations(world, b.keys.owner);
+    for (const org of [a, b, { orgId: 'default' }]) {
+      const v = await world.vault.system.verifyAuditChain(org.orgId);
+      expect(v.ok, org.orgId).toBe(true);
+    }
+  });
+
+  it.runIf(backend.name === 'sqlite')(
+    'one row edited by SQL breaks verification, and so does a deleted row',
+    async () => {
+      world = await httpWorld(backend);
+      const org = await orgWithKeys(world.vault, 'audit');
+      await mixedOperations(world, org.keys.owner);
+      expect((await world.vault.system.verifyAuditChain(org.orgId)).ok).toBe(true);
+      const db = (world.vault.services.storage as SqliteStorage).rawConnection;
+      db.prepare(
+        'UPDATE audit_events SET details = \'{"fields":["other"]}\' WHERE org_id = ? AND seq = 8',
+      ).run(org.orgId);
+      const edited = await world.vault.system.verifyAuditChain(org.orgId);
+      expect(edited).toMatchObject({ ok: false, brokenAt: 8 });
+
+      const other = await orgWithKeys(world.vault, 'audit');
+      await mixedOperations(world, other.keys.owner);
+      db.prepare('DELETE FROM audit_events WHERE org_id = ? AND seq = 3').run(other.orgId);
+      expect(await world.vault.system.verifyAuditChain(other.orgId)).toMatchObject({
+        ok: false,
+        brokenAt: 3,
+      });
+    },
+  );
+});
