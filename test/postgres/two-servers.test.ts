@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openVault } from '../../src/vault.js';
+import {
+  createIsolatedSchema,
+  type IsolatedSchema,
+  POSTGRES_SKIP_REASON,
+  POSTGRES_URL,
+} from '../support/postgres.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const REDIS_URL = process.env.ORGVAULT_TEST_REDIS_URL?.trim() || undefined;
+const LIMIT = 40;
+
+interface Node {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts `orgvault serve --port 0` in a child process and resolves with its address once it listens. */
+function startNode(env: Record<string, string>): Promise<Node> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', '0'],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${err}`)), 60_000);
+    child.stdout?.on('data', (d) => {
+      out += d;
+      const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.stderr?.on('data', (d) => {
+      err += d;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code}: ${err}`));
+    });
+  });
+}
+
+async function call(
+  node: Node,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${node.url}${path}`, {
+    method,
+    headers: { 'x-api-key': key, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+/**
+ * Two `orgvault serve` processes on one PostgreSQL (and one Redis when configured): nothing a
+ * request depends on lives in one node's memory.
+ */
+describe.skipIf(!POSTGRES_URL)(
+  `two orgvault serve processes on one PostgreSQL${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+  () => {
+    let schema: IsolatedSchema;
+    let dataDir: string;
+    let a: Node;
+    let b: Node;
+    let owner: string;
+
+    beforeAll(async () => {
+      schema = await createIsolatedSchema();
+      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-nodes-'));
+      const env: Record<string, string> = {
+        ORGVAULT_DATABASE_URL: schema.runtimeUrl,
+        ORGVAULT_DATABASE_OWNER_URL: schema.ownerUrl,
+        ORGVAULT_DATA_DIR: dataDir,
+        ORGVAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+        ORGVAULT_RATE_LIMIT_PER_MINUTE: String(LIMIT),
+        ORGVAULT_LOG_LEVEL: 'info',
+        ...(REDIS_URL ? { ORGVAULT_REDIS_URL: REDIS_URL } : {}),
+      };
+      const vault = await openVault({
+        databaseUrl: env.ORGVAULT_DATABASE_URL,
+        databaseOwnerUrl: env.ORGVAULT_DATABASE_OWNER_URL,
+        dataDir,
+        masterKey: env.ORGVAULT_MASTER_KEY,
+        warn: () => {},
+      });
+      owner = (await vault.auth.bootstrap()).apiKey;
+      await vault.close();
+      [a, b] = await Promise.all([startNode(env), startNode(env)]);
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const node of [a, b]) {
+        if (!node) continue;
+        const exited = new Promise((r) => node.child.once('exit', r));
+        node.child.kill('SIGTERM');
+        await exited;
+      }
+      await schema?.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('a module installed through one node is listed by the other', async () => {
+      const put = await call(a, 'PUT', '/v1/modules/weather/openweather', owner, {
+        name: 'openweather',
+        category: 'weather',
+        platform: 'openweather',
+        version: '1.0.0',
+      });
+      expect(put.status).toBe(201);
+      const list = await call(b, 'GET', '/v1/modules', owner);
+      expect(list.status).toBe(200);
+      const body = (await list.json()) as { modules: { module_id: string }[] };
+      expect(body.modules.map((m) => m.module_id)).toEqual(['weather/openweather']);
+    });
+
+    it('a key revoked through one node is refused by the other within 1 second', async () => {
+      const created = await call(a, 'POST', '/v1/api-keys', owner, { role: 'viewer', name: 'doomed' });
+      expect(created.status).toBe(201);
+      const { api_key: doomed, key_id: keyId } = (await created.json()) as {
+        api_key: string;
+        key_id: string;
+      };
+      expect((await call(b, 'GET', '/v1/me', doomed)).status).toBe(200);
+
+      expect((await call(a, 'DELETE', `/v1/api-keys/${keyId}`, owner)).status).toBe(204);
+      const revokedAt = Date.now();
+      let status = 0;
+      while (Date.now() - revokedAt < 1000) {
+        status = (await call(b, 'GET', '/v1/me', doomed)).status;
+        if (status === 401) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThan(1000);
+    });
+
+    it.skipIf(!REDIS_URL)(
+      `with Redis, one key's limit holds across both nodes (margin 0: check-and-record is one atomic script)${REDIS_URL ? '' : ' (SKIPPED: ORGVAULT_TEST_REDIS_URL not set)'}`,
+      async () => {
+        const created = await call(a, 'POST', '/v1/api-keys', owner, { role: 'viewer', name: 'busy' });
+        const { api_key: busy } = (await created.json()) as { api_key: string };
+        const statuses = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            call(i % 2 === 0 ? a : b, 'GET', '/v1/me', busy).then((r) => r.status),
+          ),
+        );
+        const accepted = statuses.filter((s) => s === 200).length;
+        expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+        expect(accepted).toBeLessThanOrEqual(LIMIT);
+        expect(accepted).toBe(LIMIT);
+      },
+    );
+  },
+);
