@@ -158,6 +158,10 @@ describe.each(backends.map((b) => [b.name, b] as const))('orgvault import-nexus 
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot open module registry/);
 
+    const swapped = await cli(argsFor({ ...fixture, registry: fixture.credentials }));
+    expect(swapped.code).toBe(1);
+    expect(swapped.stderr).toMatch(/has no "modules" table: is it a NEXUS file\?/);
+
     const db = new Database(fixture.apiKeys as string);
     db.prepare("UPDATE api_keys SET role = 'superuser' WHERE rowid = 1").run();
     db.close();

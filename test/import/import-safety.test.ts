@@ -147,6 +147,23 @@ describe.each(backends.map((b, i) => [b.name, i] as const))('NEXUS import safety
     });
   });
 
+  it('detects the generation of each file on its own (org-scoped registry, single-tenant credentials)', async () => {
+    const { vault, fixture } = await setup(bi, 'v2-org-scoped');
+    const v1 = copyFixture('v1-single-tenant');
+    cleanups.push(() => v1.dispose());
+    const result = await importNexus(vault, {
+      registry: fixture.registry,
+      credentials: v1.credentials,
+      nexusKey: v1.expected.nexus_encryption_key,
+    });
+    expect(result.generations).toEqual({ registry: 'v2-org-scoped', credentials: 'v1-single-tenant' });
+    // v1 credentials all belong to `default`; modules the v2 registry placed elsewhere are restored there.
+    expect(result.report.restored_modules.every((r) => r.org_id === 'default')).toBe(true);
+    for (const c of v1.expected.credentials) {
+      expect(await vault.org('default').credentials.retrieve(c.module_id)).toEqual(c.credentials);
+    }
+  });
+
   it('a key id already held by a different key in orgvault stops the import, nothing written', async () => {
     const { vault, fixture } = await setup(bi, 'v2-org-scoped');
     const key = fixture.expected.api_keys[0];
