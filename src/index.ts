@@ -1,5 +1,16 @@
 /** orgvault's public library API. */
 
+export type { AgentLogger } from './agent/agent-logger.js';
+export {
+  type BuiltinAction,
+  BuiltinCatalogue,
+  type BuiltinContext,
+  type BuiltinModule,
+  defaultBuiltins,
+} from './agent/builtin-modules.js';
+export type { InvokeResult } from './agent/conversation-service.js';
+export { InvocationError } from './agent/invocation-error.js';
+export type { InvokeRequest, OrgConversations } from './agent/org-conversations.js';
 export {
   type AgentState,
   createInitialState,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { openVault, type Vault } from '../vault.js';
 import { buildApp } from './app.js';
+import { createLogger } from './logger.js';
 import type { RequestLimiter } from './rate-limiter.js';
 
 export interface RunningServer {
@@ -25,10 +26,12 @@ export interface StartServerOptions {
 /** Opens the vault, builds the app and listens on config.host:config.port. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const vault = await openVault({ config });
+  // One logger for requests and for the agent runtime's invocation lines (ids and codes only).
+  const logger = createLogger(config.logLevel);
+  const vault = await openVault({ config, agentLogger: logger });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ vault, config, ...(options.limiter ? { limiter: options.limiter } : {}) });
+    app = await buildApp({ vault, config, logger, ...(options.limiter ? { limiter: options.limiter } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await vault.close();
