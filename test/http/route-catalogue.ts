@@ -173,12 +173,13 @@ export const ROUTE_CASES: RouteCase[] = [
     success: 200,
     prepare: async () => ({ url: '/v1/audit' }),
   },
-  // Conversation routes (agent runtime issue): permission only; their own tests check behaviour.
+  // Conversation routes (agent runtime): behaviour in test/agent/http-conversations.test.ts.
   {
     method: 'POST',
     route: '/v1/conversations/:conversation_id/invoke',
     permission: 'invoke_modules',
-    success: null,
+    success: 200,
+    object: 'conversation',
     prepare: async (v, o) => {
       await v.org(o.orgId).modules.install(manifest('demo/echo'));
       return {
@@ -191,7 +192,12 @@ export const ROUTE_CASES: RouteCase[] = [
     method: 'GET',
     route: '/v1/conversations/:conversation_id',
     permission: 'read_config',
-    success: null,
-    prepare: async () => ({ url: '/v1/conversations/matrix-conv' }),
+    success: 200,
+    object: 'conversation',
+    prepare: async (v, o) => {
+      await v.org(o.orgId).modules.install(manifest('demo/echo'));
+      await v.org(o.orgId).conversations.invoke('matrix-conv', { moduleId: 'demo/echo', action: 'echo' });
+      return { url: '/v1/conversations/matrix-conv' };
+    },
   },
 ];
