@@ -29,7 +29,10 @@ function upstream(): ModuleServer {
     .route('GET', '/v2/broken-json', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{not json');
     })
-    .route('GET', '/v2/whoami', (req, res) => json(res, 200, { headers: req.headers, query: req.query }));
+    .route('GET', '/v2/whoami', (req, res) => json(res, 200, { headers: req.headers, query: req.query }))
+    .route('GET', '/v2/moved', (_req, res) => {
+      res.writeHead(301, { location: '/v2/whoami?other=from-redirect' }).end();
+    });
 }
 
 const actions = {
@@ -39,6 +42,7 @@ const actions = {
   broken: { method: 'GET', path: '/broken-json' },
   whoami: { method: 'GET', path: '/whoami', query: ['token', 'other'] },
   missing: { method: 'GET', path: '/missing' },
+  moved: { method: 'GET', path: '/moved' },
 };
 
 for (const backend of await selectedBackends()) {
@@ -109,6 +113,13 @@ for (const backend of await selectedBackends()) {
       await install({ in: 'query', name: 'token', credential: 'api_key' }, { api_key: 'query-key-123' });
       await call('whoami', { token: 'from-input', other: 'kept' });
       expect(server.seen.at(-1)?.query).toEqual({ token: 'query-key-123', other: 'kept' });
+
+      // A same-host redirect keeps the query credential.
+      await call('moved');
+      expect(server.seen.at(-1)).toMatchObject({
+        path: '/v2/whoami',
+        query: { token: 'query-key-123', other: 'from-redirect' },
+      });
 
       await install({ in: 'bearer', credential: 'api_key' }, { api_key: 'bearer-key-123' });
       await call('whoami');

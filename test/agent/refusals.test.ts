@@ -140,7 +140,7 @@ for (const backend of await selectedBackends()) {
     });
 
     it('private address without ORGVAULT_HTTP_ALLOW_PRIVATE: refused on the literal and on the resolved name', async () => {
-      for (const host of ['127.0.0.1', 'localhost']) {
+      for (const host of ['127.0.0.1', 'localhost', '[::1]', '[::ffff:127.0.0.1]']) {
         const vault = await setup({ httpAllowPrivate: false }, server.url(host));
         const err = await failure(call(vault, 'current'));
         expect(err).toMatchObject({ code: 'MODULE_CALL_FAILED', details: { reason: 'destination_refused' } });

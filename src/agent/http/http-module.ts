@@ -41,6 +41,11 @@ export class HttpModuleExecutor {
   ): Promise<HttpModuleResult> {
     let request: OutboundRequest = buildHttpRequest(moduleId, spec, action, input, credentials);
     const origin = request.url.origin;
+    // A query credential rides on the URL, which a redirect replaces: carry it over (same origin only).
+    const queryAuth =
+      spec.auth?.in === 'query'
+        ? ([spec.auth.name, request.url.searchParams.get(spec.auth.name)] as const)
+        : null;
     const guard = {
       allowPrivate: this.options.allowPrivate,
       maxResponseBytes: this.options.maxResponseBytes,
@@ -62,6 +67,7 @@ export class HttpModuleExecutor {
       if (next.origin !== origin) {
         throw new OutboundError('redirect_refused', 'redirect to another host refused');
       }
+      if (queryAuth?.[1] != null) next.searchParams.set(queryAuth[0], queryAuth[1]);
       // 303, and 301/302 after a POST, turn into a GET without a body (as browsers and fetch do).
       const keepsMethod = response.status === 307 || response.status === 308 || request.method === 'GET';
       const headers = { ...request.headers };
