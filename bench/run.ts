@@ -18,7 +18,8 @@ const quick = args.has('--quick');
 const engineArg = process.argv.find((a, i, all) => all[i - 1] === '--engine') ?? 'sqlite';
 
 async function main(): Promise<void> {
-  if (engineArg !== 'sqlite') throw new Error(`unknown --engine ${engineArg} (sqlite)`);
+  if (engineArg === 'postgres') return runPostgres();
+  if (engineArg !== 'sqlite') throw new Error(`unknown --engine ${engineArg} (sqlite | postgres)`);
   const dir = mkdtempSync(join(tmpdir(), 'orgvault-bench-'));
   const path = join(dir, 'bench.db');
   const vault = await openVault({
@@ -42,6 +43,39 @@ async function main(): Promise<void> {
     if (json) process.stdout.write(`${JSON.stringify({ engine: 'sqlite', ops: results })}\n`);
   } finally {
     await vault.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `--engine postgres`: a throw-away schema with owner and runtime roles; floors through the same pool. */
+async function runPostgres(): Promise<void> {
+  const { createBenchSchema } = await import('./postgres-setup.js');
+  const { postgresCases } = await import('./postgres-cases.js');
+  const schema = await createBenchSchema();
+  const dir = mkdtempSync(join(tmpdir(), 'orgvault-bench-'));
+  const vault = await openVault({
+    databaseUrl: schema.runtimeUrl,
+    databaseOwnerUrl: schema.ownerUrl,
+    dataDir: dir,
+    masterKey: randomBytes(32).toString('base64'),
+    warn: () => {},
+  });
+  try {
+    const t0 = performance.now();
+    const data = await buildDataset(vault);
+    const setupMs = Math.round(performance.now() - t0);
+    const results: Record<string, CaseResult> = {};
+    for (const c of await postgresCases(vault, schema, data)) {
+      results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
+    }
+    printTable(
+      results,
+      `orgvault bench: engine=postgres, ${data.orgs.length} orgs x ${data.pairs.length / data.orgs.length} modules (setup ${setupMs} ms); ratio = floor/orgvault, target <= 1.5; rls rows: ratio = RLS overhead (copy without RLS / with), target <= 1.2`,
+    );
+    if (json) process.stdout.write(`${JSON.stringify({ engine: 'postgres', ops: results })}\n`);
+  } finally {
+    await vault.close();
+    await schema.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
-import { one, type Queryable, statement } from './queryable.js';
+import { type Queryable, statement } from './queryable.js';
 
 interface AuditRecord {
   org_id: string;
@@ -62,11 +62,11 @@ export class PgAuditStore implements AuditStore {
    * The service reads the last event and appends seq + 1 in the same transaction. On SQLite the
    * transactions are serialised; here two nodes could read the same last event and collide, so the
    * read first takes a per-org advisory lock held to the end of the transaction. A separate statement
-   * so that, under READ COMMITTED, the select's snapshot is taken after the lock is granted.
+   * (sent in the same round trip) so that, under READ COMMITTED, the select's snapshot is taken after
+   * the lock is granted.
    */
   async lastAuditEvent(orgId: string): Promise<AuditRow | null> {
-    await this.db.rows(LOCK_CHAIN, [orgId]);
-    const r = await one<AuditRecord>(this.db, LAST, [orgId]);
+    const r = (await this.db.rows<AuditRecord>(LAST, [orgId], [{ stmt: LOCK_CHAIN, values: [orgId] }]))[0];
     return r ? toAudit(r) : null;
   }
 

@@ -11,9 +11,16 @@ export interface Statement {
 
 export const statement = (name: string, text: string): Statement => ({ name: `ov_${name}`, text });
 
+/** A statement to run just before another, in the same round trip (e.g. the lock that guards a read). */
+export interface Before {
+  stmt: Statement;
+  values: unknown[];
+}
+
 /** What the repositories run their statements through: one scoped transaction's connection. */
 export interface Queryable {
-  rows<R extends QueryResultRow>(stmt: Statement, values: unknown[]): Promise<R[]>;
+  /** Rows of `stmt`; `before` statements run first, in order, in the same round trip. */
+  rows<R extends QueryResultRow>(stmt: Statement, values: unknown[], before?: Before[]): Promise<R[]>;
   /** Number of rows the statement affected. */
   run(stmt: Statement, values: unknown[]): Promise<number>;
 }

@@ -25,26 +25,33 @@ const BaseQuery = pg.Query as unknown as new (
   callback: (err: Error | null, result: pg.QueryResult) => void,
 ) => QueryInternals;
 
+/** A statement sent ahead of another in the same round trip; its result is discarded. */
+export interface PrefixStatement {
+  text: string;
+  values: unknown[];
+}
+
 /**
- * The first statement of a scoped transaction, sent in ONE round trip with what opens the scope:
- * `BEGIN [READ ONLY]`, `SELECT set_config($1, $2, true)`, then the statement itself, as extended-
- * protocol messages behind a single Sync. The server runs them strictly in order, so the setting is
- * in force before the statement's row-level security is evaluated, it is transaction-local
- * (set_config's third argument = SET LOCAL) and every value is a bound parameter.
+ * A statement preceded by others in ONE round trip: each prefix statement goes out as Parse/Bind/
+ * Execute, then the statement itself, then a single Sync. The server runs them strictly in order,
+ * each as its own statement (so under READ COMMITTED each takes its own snapshot, after the previous
+ * one finished), and every value is a bound parameter.
  *
- * Without this, a one-query tenant read costs four round trips (BEGIN, set_config, query, COMMIT);
- * with it, two, and the read path does not wait for the second (see ScopedTransaction).
+ * Used to open a scoped transaction with its first statement (`BEGIN`, `SELECT set_config($1, $2,
+ * true)`, statement): without it a one-query tenant read costs four round trips (BEGIN, set_config,
+ * query, COMMIT); with it, two, and the read path does not wait for the second (ScopedTransaction).
+ * Also used to take an advisory lock right before the read it guards (audit.ts).
  */
-class ScopedFirstQuery extends BaseQuery {
-  private prefixPending = 2;
+class PrefixedQuery extends BaseQuery {
+  private prefixPending: number;
 
   constructor(
     config: pg.QueryConfig,
-    private readonly begin: string,
-    private readonly setting: ScopeSetting,
+    private readonly prefix: PrefixStatement[],
     callback: (err: Error | null, result: pg.QueryResult) => void,
   ) {
     super(config, undefined, callback);
+    this.prefixPending = prefix.length;
   }
 
   override requiresPreparation(): boolean {
@@ -52,16 +59,15 @@ class ScopedFirstQuery extends BaseQuery {
   }
 
   override prepare(connection: ProtocolConnection): void {
-    connection.parse({ text: this.begin });
-    connection.bind({ values: [] });
-    connection.execute({});
-    connection.parse({ text: 'SELECT set_config($1, $2, true)' });
-    connection.bind({ values: [this.setting.name, this.setting.value] });
-    connection.execute({});
+    for (const p of this.prefix) {
+      connection.parse({ text: p.text });
+      connection.bind({ values: p.values });
+      connection.execute({});
+    }
     super.prepare(connection);
   }
 
-  // The two prefix statements answer before the real one; their rows and tags are not its result.
+  // The prefix statements answer first; their rows and tags are not this query's result.
   override handleRowDescription(msg: unknown): void {
     if (this.prefixPending === 0) super.handleRowDescription(msg);
   }
@@ -74,6 +80,28 @@ class ScopedFirstQuery extends BaseQuery {
   }
 }
 
+/** Runs `prefix` then `config` in one round trip; resolves with the result of `config` alone. */
+export function queryWithPrefix(
+  client: pg.ClientBase,
+  prefix: PrefixStatement[],
+  config: pg.QueryConfig,
+): Promise<pg.QueryResult> {
+  if (prefix.length === 0) return client.query(config);
+  return new Promise((resolve, reject) => {
+    const query = new PrefixedQuery(config, prefix, (err, result) => (err ? reject(err) : resolve(result)));
+    // client.query accepts any Submittable; pg.Query is one.
+    (client as unknown as { query(q: unknown): void }).query(query);
+  });
+}
+
+/** What opens a scoped transaction: BEGIN and the transaction-local setting (SET LOCAL). */
+export function scopeOpening(begin: 'BEGIN' | 'BEGIN READ ONLY', setting: ScopeSetting): PrefixStatement[] {
+  return [
+    { text: begin, values: [] },
+    { text: 'SELECT set_config($1, $2, true)', values: [setting.name, setting.value] },
+  ];
+}
+
 /** Runs `config` as the first statement of a new transaction with `setting` applied (one round trip). */
 export function queryOpeningScope(
   client: pg.ClientBase,
@@ -81,11 +109,5 @@ export function queryOpeningScope(
   setting: ScopeSetting,
   config: pg.QueryConfig,
 ): Promise<pg.QueryResult> {
-  return new Promise((resolve, reject) => {
-    const query = new ScopedFirstQuery(config, begin, setting, (err, result) =>
-      err ? reject(err) : resolve(result),
-    );
-    // client.query accepts any Submittable; pg.Query is one.
-    (client as unknown as { query(q: unknown): void }).query(query);
-  });
+  return queryWithPrefix(client, scopeOpening(begin, setting), config);
 }

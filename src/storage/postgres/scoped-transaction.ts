@@ -1,7 +1,7 @@
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { Scope } from '../types.js';
-import type { Queryable, Statement } from './queryable.js';
-import { queryOpeningScope, type ScopeSetting } from './scoped-query.js';
+import type { Before, Queryable, Statement } from './queryable.js';
+import { type PrefixStatement, queryWithPrefix, type ScopeSetting, scopeOpening } from './scoped-query.js';
 
 /**
  * The one transaction-local setting that each scope turns on (see migrations.ts for the policies).
@@ -39,18 +39,25 @@ export class ScopedTransaction implements Queryable {
     return this.begun;
   }
 
-  async rows<R extends QueryResultRow>(stmt: Statement, values: unknown[]): Promise<R[]> {
-    return (await this.exec(stmt, values)).rows as R[];
+  async rows<R extends QueryResultRow>(
+    stmt: Statement,
+    values: unknown[],
+    before: Before[] = [],
+  ): Promise<R[]> {
+    return (await this.exec(stmt, values, before)).rows as R[];
   }
 
   async run(stmt: Statement, values: unknown[]): Promise<number> {
-    return (await this.exec(stmt, values)).rowCount ?? 0;
+    return (await this.exec(stmt, values, [])).rowCount ?? 0;
   }
 
-  private exec(stmt: Statement, values: unknown[]): Promise<QueryResult> {
+  private exec(stmt: Statement, values: unknown[], before: Before[]): Promise<QueryResult> {
     const config: QueryConfig = { name: stmt.name, text: stmt.text, values };
-    if (this.begun) return this.client.query(config);
-    this.begun = true;
-    return queryOpeningScope(this.client, this.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', this.setting, config);
+    const prefix: PrefixStatement[] = before.map((b) => ({ text: b.stmt.text, values: b.values }));
+    if (!this.begun) {
+      this.begun = true;
+      prefix.unshift(...scopeOpening(this.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', this.setting));
+    }
+    return queryWithPrefix(this.client, prefix, config);
   }
 }
