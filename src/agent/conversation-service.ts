@@ -1,10 +1,11 @@
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { VaultError } from '../errors.js';
-import { assertModuleId, assertOrgId, DEFAULT_ORG } from '../ids.js';
+import { assertOrgId, DEFAULT_ORG } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import { orgScope, type Repositories, type Storage } from '../storage/types.js';
 import type { AgentLogger } from './agent-logger.js';
+import { parseCall, parseState } from './call-input.js';
 import { assertConversationId } from './conversation-id.js';
 import { InvocationError } from './invocation-error.js';
 import type { CallOutcome, ModuleCall, ModuleRuntime } from './module-runtime.js';
@@ -28,7 +29,6 @@ export interface ConversationServiceDeps {
   failureThreshold: number;
 }
 
-const ACTION = /^[A-Za-z0-9_-]{1,64}$/;
 /** Fields an agent loop owns; on the lower-level invoke they come from the caller's state. */
 const CALLER_FIELDS = [
   'messages',
@@ -43,9 +43,6 @@ const CALLER_FIELDS = [
 const APPEND_TRIES = 5;
 
 class CheckpointRace extends Error {}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Conversations of one org: their AgentState is checkpointed per (org, conversation id), so the same
@@ -247,43 +244,4 @@ function overlay(stored: AgentState, seed: AgentState): AgentState {
   const out: AgentState = { ...stored };
   for (const key of CALLER_FIELDS) (out as unknown as Record<string, unknown>)[key] = seed[key];
   return out;
-}
-
-function parseCall(value: unknown): ModuleCall {
-  if (!isObject(value)) {
-    throw new VaultError('VALIDATION_FAILED', 'the call must be an object {moduleId, action, input}');
-  }
-  const moduleId = value.moduleId ?? value.module_id;
-  assertModuleId(moduleId);
-  const action = value.action;
-  if (typeof action !== 'string' || !ACTION.test(action)) {
-    throw new VaultError('VALIDATION_FAILED', 'action must match ^[A-Za-z0-9_-]{1,64}$', { field: 'action' });
-  }
-  const input = value.input ?? {};
-  if (!isObject(input)) {
-    throw new VaultError('VALIDATION_FAILED', 'input must be a JSON object', { field: 'input' });
-  }
-  return { moduleId, action, input };
-}
-
-/** Checks a caller's AgentState enough to append to it safely. */
-function parseState(value: unknown): AgentState {
-  if (!isObject(value)) throw new VaultError('VALIDATION_FAILED', 'state must be an AgentState object');
-  assertConversationId(value.conversationId);
-  const orgId = value.orgId ?? null;
-  if (orgId !== null) assertOrgId(orgId);
-  const state = { ...createInitialState(value.conversationId), ...value, orgId } as AgentState;
-  if (
-    !Array.isArray(state.toolResults) ||
-    !Array.isArray(state.messages) ||
-    !Number.isInteger(state.totalToolCalls) ||
-    !isObject(state.metadata)
-  ) {
-    throw new VaultError(
-      'VALIDATION_FAILED',
-      'state must carry toolResults and messages arrays, an integer totalToolCalls and a metadata object',
-      { field: 'state' },
-    );
-  }
-  return state;
 }
