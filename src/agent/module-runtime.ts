@@ -201,10 +201,11 @@ export class ModuleRuntime {
 /** Maps what a call threw to an error code and its effect on health. */
 function classify(err: unknown, moduleId: string): { error: VaultError; health: HealthEffect } {
   if (err instanceof OutboundError) {
+    // A private destination is the manifest's fault, not the upstream's: a 409, never a 5xx. It
+    // still counts as a failure, so a module pointed at the metadata service trips its breaker.
+    const code = err.reason === 'destination_refused' ? 'MODULE_NOT_EXECUTABLE' : 'MODULE_CALL_FAILED';
     return {
-      error: new VaultError('MODULE_CALL_FAILED', `module "${moduleId}": ${err.message}`, {
-        reason: err.reason,
-      }),
+      error: new VaultError(code, `module "${moduleId}": ${err.message}`, { reason: err.reason }),
       health: 'failure',
     };
   }

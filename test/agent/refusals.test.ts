@@ -143,9 +143,13 @@ for (const backend of await selectedBackends()) {
       for (const host of ['127.0.0.1', 'localhost', '[::1]', '[::ffff:127.0.0.1]']) {
         const vault = await setup({ httpAllowPrivate: false }, server.url(host));
         const err = await failure(call(vault, 'current'));
-        expect(err).toMatchObject({ code: 'MODULE_CALL_FAILED', details: { reason: 'destination_refused' } });
+        expect(err).toMatchObject({
+          code: 'MODULE_NOT_EXECUTABLE',
+          status: 409,
+          details: { reason: 'destination_refused' },
+        });
         expect(err.message).toContain('private or loopback');
-        await expectRecorded(vault, 'acme', 'MODULE_CALL_FAILED');
+        await expectRecorded(vault, 'acme', 'MODULE_NOT_EXECUTABLE');
         expect((await vault.org('acme').modules.get(MOD))?.failureCount).toBe(1);
       }
       expect(server.seen).toHaveLength(0);
