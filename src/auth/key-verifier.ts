@@ -17,12 +17,24 @@ const TOUCH_MEMORY_LIMIT = 10_000;
 /** Compared against when no row exists, so an unknown id costs the same work as a wrong secret. */
 const DUMMY_HASH = sha256Hex('orgvault: no such key');
 
-/** Verifies presented API keys (the hot path of every authenticated request). */
+const VERIFIED_LIMIT = 10_000;
+
+/**
+ * Verifies presented API keys (the hot path of every authenticated request).
+ *
+ * Where storage offers a change token (SQLite), the row a key resolved to is remembered under the
+ * token it was read at, keyed by the SHA-256 of the whole presented key: as soon as anything is
+ * committed (a revoke, a rotation, by this process or another) the token moves and the next request
+ * reads the row again, so a revoke takes effect at once. Expiry and grace are checked against the
+ * clock on every request, cached or not. Without a token (PostgreSQL) every request reads.
+ */
 export class KeyVerifier {
   private readonly storage: Storage;
   private readonly clock: Clock;
   /** keyId -> epoch ms of our last last_used_at write; bounded, a cache only. */
   private readonly touched = new Map<string, number>();
+  /** sha256(presented key) -> the row it verified to, and the change token it was read under. */
+  private readonly verified = new Map<string, { token: string; row: ApiKeyRow }>();
 
   constructor(deps: { storage: Storage; clock: Clock }) {
     this.storage = deps.storage;
@@ -30,6 +42,36 @@ export class KeyVerifier {
   }
 
   async verify(presented: string): Promise<VerifyResult> {
+    const token = this.storage.changeToken ? this.storage.changeToken() : null;
+    const cacheKey = token === null || typeof presented !== 'string' ? null : sha256Hex(presented);
+    const cached = cacheKey === null ? undefined : this.verified.get(cacheKey);
+    if (cached !== undefined && cached.token === token) return this.accept(cached.row);
+    const row = await this.lookup(presented);
+    if (row === 'malformed') return { ok: false, code: 'MALFORMED' };
+    if (row === null) return { ok: false, code: 'NOT_FOUND' };
+    if (cacheKey !== null && token !== null) {
+      if (this.verified.size >= VERIFIED_LIMIT) this.verified.clear();
+      this.verified.set(cacheKey, { token, row });
+    }
+    return this.accept(row);
+  }
+
+  private async accept(row: ApiKeyRow): Promise<VerifyResult> {
+    const now = this.clock();
+    const reason = unusableReason(row, now.toISOString());
+    if (reason !== null) return { ok: false, code: reason };
+    await this.maybeTouch(row, now);
+    return {
+      ok: true,
+      orgId: row.orgId,
+      keyId: row.keyId,
+      role: row.role,
+      rateLimitPerMinute: row.rateLimitPerMinute,
+    };
+  }
+
+  /** The row a presented key belongs to; null for an unknown id or a wrong secret. */
+  private async lookup(presented: string): Promise<ApiKeyRow | null | 'malformed'> {
     const parsed = parseApiKey(typeof presented === 'string' ? presented : '');
     let row: ApiKeyRow | null = null;
     if (parsed.kind === 'ovk') {
@@ -42,20 +84,9 @@ export class KeyVerifier {
       const hash = sha256Hex(parsed.plaintext);
       row = await this.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findLegacyApiKeyByHash(hash));
     } else {
-      return { ok: false, code: 'MALFORMED' };
+      return 'malformed';
     }
-    if (row === null) return { ok: false, code: 'NOT_FOUND' };
-    const now = this.clock();
-    const reason = unusableReason(row, now.toISOString());
-    if (reason !== null) return { ok: false, code: reason };
-    await this.maybeTouch(row, now);
-    return {
-      ok: true,
-      orgId: row.orgId,
-      keyId: row.keyId,
-      role: row.role,
-      rateLimitPerMinute: row.rateLimitPerMinute,
-    };
+    return row;
   }
 
   private async maybeTouch(row: ApiKeyRow, now: Date): Promise<void> {

@@ -316,6 +316,13 @@ export interface Storage {
   transaction<T>(scope: Scope, fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Runs reads with the scope applied; no write lock is taken. */
   read<T>(scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Optional capability: a value that changes whenever any write has been committed to the
+   * database, by this process or another. Lets callers cache results derived from reads (the HTTP
+   * module list) without ever serving stale data; engines that cannot tell cheaply leave it out
+   * and callers then do not cache.
+   */
+  changeToken?(): string;
   close(): Promise<void>;
 }
 

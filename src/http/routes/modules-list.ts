@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { toModuleJson } from '../../modules/module-json.js';
+import { ModuleListCache } from '../module-list-cache.js';
 import { callerOf } from '../route-config.js';
 import { errorResponses, ID_PART, moduleSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /v1/modules?status=&category=: the caller's org's modules. */
 export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  const cache = new ModuleListCache(vault.services.storage);
   app.get<{ Querystring: { status?: string; category?: string } }>(
     '/v1/modules',
     {
@@ -26,10 +28,20 @@ export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): vo
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { orgId } = callerOf(request);
-      const modules = await vault.services.modules.list(orgId, request.query);
-      return { modules: modules.map(toModuleJson) };
+      const { status, category } = request.query;
+      // The key holds the org first: an answer is only ever served to callers of the same org.
+      const key = `${orgId}\0${status ?? ''}\0${category ?? ''}`;
+      const token = cache.token();
+      let body = cache.get(key, token);
+      if (body === null) {
+        const modules = await vault.services.modules.list(orgId, { status, category });
+        body = JSON.stringify({ modules: modules.map(toModuleJson) });
+        cache.set(key, token, body);
+      }
+      // A string is sent as it is (the schema above documents its shape).
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 }

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Repositories, Scope, Storage, StorageCapabilities } from '../types.js';
 import { SqliteApiKeyStore } from './api-keys.js';
 import { SqliteAuditStore } from './audit.js';
@@ -62,12 +62,16 @@ export class SqliteStorage implements Storage {
   /** Marks the async context of the running transaction (used by the single-connection mode). */
   private readonly insideTransaction = new AsyncLocalStorage<boolean>();
   private closed = false;
+  /** Commits made through this object (the in-memory mode's change token). */
+  private commits = 0;
+  private readonly dataVersion: Statement<[], { data_version: number }> | null;
 
   private constructor(writer: Database, reader: Database | null) {
     this.writer = writer;
     this.reader = reader;
     this.writeRepos = repositoriesOf(writer);
     this.readRepos = reader ? repositoriesOf(reader) : this.writeRepos;
+    this.dataVersion = reader ? reader.prepare<[], { data_version: number }>('PRAGMA data_version') : null;
   }
 
   static open(options: SqliteStorageOptions): SqliteStorage {
@@ -100,6 +104,7 @@ export class SqliteStorage implements Storage {
           ? await fn(this.writeRepos)
           : await this.insideTransaction.run(true, () => fn(this.writeRepos));
         this.writer.exec('COMMIT');
+        this.commits += 1;
         return result;
       } catch (err) {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
@@ -122,6 +127,16 @@ export class SqliteStorage implements Storage {
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * SQLite's data_version on the reader changes whenever another connection (our writer, or any
+   * other process) commits; the in-memory mode has no reader and no other process, so it counts
+   * its own commits.
+   */
+  changeToken(): string {
+    if (this.closed) throw new Error('storage is closed');
+    return this.dataVersion === null ? `c${this.commits}` : `v${this.dataVersion.get()?.data_version}`;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openVault, type Vault } from '../../src/vault.js';
+import { selectedBackends } from '../support/backends.js';
+import { manifest } from '../support/manifests.js';
+import { call, type HttpWorld, httpWorld } from './support.js';
+
+const backends = await selectedBackends();
+
+/**
+ * The key-verification and module-list caches must never serve anything a fresh read would not:
+ * writes through the library, and through another process on the same database, show at once.
+ */
+describe.each(backends.map((b) => [b.name, b] as const))('caches on %s', (_name, backend) => {
+  let world: HttpWorld;
+  let other: Vault | undefined;
+  afterEach(async () => {
+    await other?.close();
+    other = undefined;
+    await world.close();
+  });
+
+  /** A second vault on the same database: another process, as far as caches can tell. */
+  const secondVault = async () => {
+    const c = world.vault.config;
+    other = await openVault({
+      databaseUrl: c.databaseUrl,
+      dataDir: c.dataDir,
+      masterKey: c.masterKey,
+      warn: () => {},
+    });
+    return other;
+  };
+
+  it('a key revoked elsewhere is refused on the very next request', async () => {
+    world = await httpWorld(backend);
+    const k = await world.vault.org().keys.create({ role: 'viewer' });
+    for (let i = 0; i < 3; i++)
+      expect((await call(world.app, 'GET', '/v1/me', { key: k.apiKey })).statusCode).toBe(200);
+    const second = await secondVault();
+    await second.org().keys.revoke(k.keyId);
+    expect((await call(world.app, 'GET', '/v1/me', { key: k.apiKey })).statusCode).toBe(401);
+  });
+
+  it('the module list reflects library writes and writes from another process at once', async () => {
+    world = await httpWorld(backend);
+    const k = await world.vault.org().keys.create({ role: 'viewer' });
+    const list = async () =>
+      (await call(world.app, 'GET', '/v1/modules', { key: k.apiKey }))
+        .json()
+        .modules.map((m: { module_id: string; status: string }) => `${m.module_id}:${m.status}`);
+    expect(await list()).toEqual([]);
+    await world.vault.org().modules.install(manifest('weather/openweather'));
+    expect(await list()).toEqual(['weather/openweather:installed']);
+    expect(await list()).toEqual(['weather/openweather:installed']);
+    const second = await secondVault();
+    await second.org().modules.disable('weather/openweather');
+    expect(await list()).toEqual(['weather/openweather:disabled']);
+    await world.vault.system.recordUsage('default', 'weather/openweather');
+    const res = await call(world.app, 'GET', '/v1/modules', { key: k.apiKey });
+    expect(res.json().modules[0].success_count).toBe(1);
+  });
+
+  it("a cached list is never served to another org's caller", async () => {
+    world = await httpWorld(backend);
+    await world.vault.system.createOrg('other');
+    const a = await world.vault.org().keys.create({ role: 'viewer' });
+    const b = await world.vault.org('other').keys.create({ role: 'viewer' });
+    await world.vault.org().modules.install(manifest('weather/openweather'));
+    expect((await call(world.app, 'GET', '/v1/modules', { key: a.apiKey })).json().modules).toHaveLength(1);
+    expect((await call(world.app, 'GET', '/v1/modules', { key: b.apiKey })).json().modules).toHaveLength(0);
+  });
+});
