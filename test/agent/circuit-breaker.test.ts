@@ -50,6 +50,7 @@ for (const backend of await selectedBackends()) {
         healthStatus: 'unhealthy',
         failureCount: 3,
       });
+      expect((await vault.system.listUnhealthy()).map((m) => m.moduleId)).toEqual([MOD]);
       expect(server.seen).toHaveLength(3);
 
       // Open: refused without reaching the upstream, and not counted as another failure.

@@ -153,6 +153,11 @@ for (const backend of await selectedBackends()) {
         expect((await vault.org('acme').modules.get(MOD))?.failureCount).toBe(1);
       }
       expect(server.seen).toHaveLength(0);
+
+      // With the flag, the same name is looked up and reached (whichever family the lookup answers first).
+      const allowed = await setup({ httpAllowPrivate: true }, server.url('localhost'));
+      expect((await call(allowed, 'current')).result).toEqual({ status: 200, body: { ok: true } });
+      expect(server.seen).toHaveLength(1);
     });
 
     it('redirect to another host: refused; a same-host redirect is followed', async () => {
