@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openVault } from '../src/vault.js';
+import { authCases } from './auth-cases.js';
 import { buildDataset } from './dataset.js';
 import { type CaseResult, measure, printTable } from './harness.js';
 import { sqliteCases } from './sqlite-cases.js';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     const data = await buildDataset(vault);
     const setupMs = Math.round(performance.now() - t0);
     const results: Record<string, CaseResult> = {};
-    for (const c of sqliteCases(vault, path, data)) {
+    for (const c of [...sqliteCases(vault, path, data), ...(await authCases(vault, path, data.orgs))]) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
     printTable(

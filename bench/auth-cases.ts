@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import { KeyVerifier } from '../src/auth/key-verifier.js';
+import type { Storage } from '../src/storage/types.js';
+import type { Vault } from '../src/vault.js';
+import type { BenchCase } from './harness.js';
+
+/**
+ * Key verification against its floor: SHA-256 of the secret plus the bare prepared select by key
+ * id. Two orgvault rows: `auth.verify` as served on SQLite (rows remembered under the storage
+ * change token) and `auth.verify.uncached`, the full read path every request takes on PostgreSQL.
+ */
+export async function authCases(vault: Vault, path: string, orgs: string[]): Promise<BenchCase[]> {
+  const keys: { apiKey: string; keyId: string; secret: string }[] = [];
+  for (const org of orgs.slice(0, 10)) {
+    for (let i = 0; i < 10; i++) {
+      const k = await vault.org(org).keys.create({ role: 'viewer', name: `bench-${i}` });
+      keys.push({ apiKey: k.apiKey, keyId: k.keyId, secret: k.apiKey.split('_').slice(2).join('_') });
+    }
+  }
+  const storage = vault.services.storage;
+  // The same storage without its change token: what verification costs with no cache at all.
+  const uncachedStorage: Storage = {
+    capabilities: storage.capabilities,
+    transaction: (scope, fn) => storage.transaction(scope, fn),
+    read: (scope, fn) => storage.read(scope, fn),
+    close: async () => {},
+  };
+  const uncached = new KeyVerifier({ storage: uncachedStorage, clock: vault.services.clock });
+  const db = new BetterSqlite3(path, { readonly: true });
+  const byId = db.prepare<[string], { hash: string; status: string }>(
+    'SELECT * FROM api_keys WHERE key_id = ?',
+  );
+  const pick = (i: number) => keys[i % keys.length] as (typeof keys)[number];
+  const floor = (i: number) => {
+    const k = pick(i);
+    const digest = createHash('sha256').update(k.secret).digest('hex');
+    const row = byId.get(k.keyId);
+    return row !== undefined && row.hash === digest;
+  };
+  return [
+    { name: 'auth.verify', run: (i) => vault.auth.verify(pick(i).apiKey), floor },
+    { name: 'auth.verify.uncached', run: (i) => uncached.verify(pick(i).apiKey), floor },
+  ];
+}
