@@ -84,16 +84,21 @@ export class OrgKeyService {
         wrapped: this.keyring.wrap(mk.id, key, wrapAad(orgId, 1, mk.id)),
         createdAt: this.now(),
       };
-      // A racing creator (another node) may win; then its key is the org's key. A key created here
-      // is not cached: the transaction may still roll back, and a cached key that was never stored
-      // would seal credentials nobody could open. The next call reads it back once committed.
-      if (await tx.orgKeys.insertOrgKey(candidate)) return { version: 1, key };
+      // A racing creator (another node) may win; then its key is the org's key. The key is cached
+      // only once the transaction commits: a cached key that was never stored would seal
+      // credentials nobody could open after a restart.
+      if (await tx.orgKeys.insertOrgKey(candidate)) {
+        tx.afterCommit(() => this.remember(orgId, 1, key));
+        return { version: 1, key };
+      }
       row = await tx.orgKeys.findCurrentOrgKey(orgId);
       if (row === null) throw new Error('org key vanished during creation');
     }
     const key = this.unwrapRow(orgId, row.version, row.masterKeyId, row.wrapped);
-    this.remember(orgId, row.version, key);
-    return { version: row.version, key };
+    // The row may be this very transaction's uncommitted insert: remember it only once committed.
+    const version = row.version;
+    tx.afterCommit(() => this.remember(orgId, version, key));
+    return { version, key };
   }
 
   /** The data key of a given version, for decryption; null when the org has no such key (destroyed). */
@@ -105,8 +110,12 @@ export class OrgKeyService {
       : await this.storage.read(orgScope(orgId), (r) => r.orgKeys.findOrgKey(orgId, version));
     if (row === null) return null;
     const key = this.unwrapRow(orgId, version, row.masterKeyId, row.wrapped);
-    if (!this.currentVersion.has(orgId)) this.remember(orgId, version, key);
-    else this.cache.set(`${orgId}\0${version}`, key);
+    const store = () => {
+      if (!this.currentVersion.has(orgId)) this.remember(orgId, version, key);
+      else this.cache.set(`${orgId}\0${version}`, key);
+    };
+    if (reader) reader.afterCommit(store);
+    else store();
     return key;
   }
 

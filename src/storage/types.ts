@@ -290,6 +290,12 @@ export interface Repositories {
   apiKeys: ApiKeyStore;
   audit: AuditStore;
   checkpoints: CheckpointStore;
+  /**
+   * Runs the callback once this unit of work has committed (at once for a read), never after a
+   * rollback: lets a cache remember only what is really stored (e.g. an org data key created or
+   * read back inside a transaction that may still fail).
+   */
+  afterCommit(callback: () => void): void;
 }
 
 /**

@@ -159,6 +159,8 @@ describe('a data key created in a transaction that rolls back', () => {
       await expect(
         storage.transaction({ kind: 'org', orgId: 'default' }, async (tx) => {
           await orgKeys.currentKey(tx, 'default');
+          // The second lookup reads the uncommitted row back: it must not be cached either.
+          await orgKeys.currentKey(tx, 'default');
           throw new Error('abort after creating the data key');
         }),
       ).rejects.toThrow('abort');

@@ -23,8 +23,9 @@ export interface PostgresStorageOptions {
   onIdleError?: ((err: Error) => void) | undefined;
 }
 
-function repositoriesOf(db: Queryable): Repositories {
+function repositoriesOf(db: Queryable, afterCommit: (callback: () => void) => void): Repositories {
   return {
+    afterCommit,
     orgs: new PgOrgStore(db),
     modules: new PgModuleStore(db),
     credentials: new PgCredentialStore(db),
@@ -99,8 +100,10 @@ export class PostgresStorage implements Storage {
     const client = await this.pool.connect();
     const tx = new ScopedTransaction(client, setting, readOnly);
     let result: T;
+    const committed: (() => void)[] = [];
+    const afterCommit = readOnly ? (cb: () => void) => cb() : (cb: () => void) => void committed.push(cb);
     try {
-      result = await fn(repositoriesOf(tx));
+      result = await fn(repositoriesOf(tx, afterCommit));
     } catch (err) {
       if (tx.started) await finish(client, 'ROLLBACK').catch(() => undefined);
       else client.release();
@@ -108,6 +111,7 @@ export class PostgresStorage implements Storage {
     }
     if (!tx.started) {
       client.release();
+      for (const cb of committed) cb();
       return result;
     }
     if (readOnly) {
@@ -119,6 +123,7 @@ export class PostgresStorage implements Storage {
       return result;
     }
     await finish(client, 'COMMIT');
+    for (const cb of committed) cb();
     return result;
   }
 

@@ -28,8 +28,9 @@ function openConnection(path: string, busyTimeoutMs: number, readonly: boolean):
   return db;
 }
 
-function repositoriesOf(db: Database): Repositories {
+function repositoriesOf(db: Database, afterCommit: (callback: () => void) => void): Repositories {
   return {
+    afterCommit,
     orgs: new SqliteOrgStore(db),
     modules: new SqliteModuleStore(db),
     credentials: new SqliteCredentialStore(db),
@@ -59,6 +60,8 @@ export class SqliteStorage implements Storage {
   private readonly writeRepos: Repositories;
   private readonly readRepos: Repositories;
   private queue: Promise<unknown> = Promise.resolve();
+  /** afterCommit callbacks of the running transaction (transactions are serialised, so one list). */
+  private committed: (() => void)[] = [];
   /** Marks the async context of the running transaction (used by the single-connection mode). */
   private readonly insideTransaction = new AsyncLocalStorage<boolean>();
   private closed = false;
@@ -69,8 +72,12 @@ export class SqliteStorage implements Storage {
   private constructor(writer: Database, reader: Database | null) {
     this.writer = writer;
     this.reader = reader;
-    this.writeRepos = repositoriesOf(writer);
-    this.readRepos = reader ? repositoriesOf(reader) : this.writeRepos;
+    // Outside a transaction (reads of the in-memory mode) everything seen is committed already.
+    this.writeRepos = repositoriesOf(writer, (cb) => {
+      if (writer.inTransaction) this.committed.push(cb);
+      else cb();
+    });
+    this.readRepos = reader ? repositoriesOf(reader, (cb) => cb()) : this.writeRepos;
     this.dataVersion = reader ? reader.prepare<[], { data_version: number }>('PRAGMA data_version') : null;
   }
 
@@ -99,14 +106,19 @@ export class SqliteStorage implements Storage {
     const run = async (): Promise<T> => {
       if (this.closed) throw new Error('storage is closed');
       this.writer.exec('BEGIN IMMEDIATE');
+      this.committed = [];
       try {
         const result = this.reader
           ? await fn(this.writeRepos)
           : await this.insideTransaction.run(true, () => fn(this.writeRepos));
         this.writer.exec('COMMIT');
         this.commits += 1;
+        const callbacks = this.committed;
+        this.committed = [];
+        for (const cb of callbacks) cb();
         return result;
       } catch (err) {
+        this.committed = [];
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
         throw err;
       }
