@@ -180,6 +180,12 @@ for (const backend of await selectedBackends()) {
       expect(absent.statusCode).toBe(404);
     });
 
+    it('both routes are described in /openapi.json', async () => {
+      const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      expect(spec.paths['/v1/conversations/{conversation_id}/invoke']?.post).toBeDefined();
+      expect(spec.paths['/v1/conversations/{conversation_id}']?.get).toBeDefined();
+    });
+
     it('malformed requests are 400, never 5xx', async () => {
       const op = keys['acme:operator'];
       for (const body of [
