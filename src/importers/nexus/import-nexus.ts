@@ -38,7 +38,7 @@ export interface NexusImportResult {
  * before the transaction starts; a failure inside it rolls everything back.
  */
 export async function importNexus(vault: Vault, options: ImportNexusOptions): Promise<NexusImportResult> {
-  const { storage, audit, credentials, orgKeys, clock } = vault.services;
+  const { storage, audit, credentials, clock } = vault.services;
   let nexusKey: ReturnType<typeof parseFernetKey>;
   try {
     nexusKey = parseFernetKey(options.nexusKey);
@@ -58,14 +58,8 @@ export async function importNexus(vault: Vault, options: ImportNexusOptions): Pr
   if (dryRun) {
     outcome = await storage.read(SYSTEM_SCOPE, (r) => applyPlan(r, plan, deps, false));
   } else {
-    try {
-      outcome = await storage.transaction(SYSTEM_SCOPE, (tx) => applyPlan(tx, plan, deps, true));
-    } catch (err) {
-      // A data key created in this transaction is read back (and cached) by the org's next
-      // credential write; after a rollback it does not exist, so drop whatever was cached.
-      for (const org of plan.orgs) orgKeys.forget(org.row.orgId);
-      throw err;
-    }
+    // Data keys created here are cached only if this transaction commits (Repositories.afterCommit).
+    outcome = await storage.transaction(SYSTEM_SCOPE, (tx) => applyPlan(tx, plan, deps, true));
   }
   return {
     report: buildReport(plan, outcome),
