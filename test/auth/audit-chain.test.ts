@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { call, type HttpWorld, httpWorld, orgWithKeys } from '../http/support.js';
 import { selectedBackends } from '../support/backends.js';
 import { manifest } from '../support/manifests.js';
+import { rawSql } from '../support/raw-sql.js';
 
 const backends = await selectedBackends();
 
@@ -96,27 +96,29 @@ describe.each(backends.map((b) => [b.name, b] as const))('audit trail on %s', (_
     }
   });
 
-  it.runIf(backend.name === 'sqlite')(
-    'one row edited by SQL breaks verification, and so does a deleted row',
-    async () => {
-      world = await httpWorld(backend);
-      const org = await orgWithKeys(world.vault, 'audit');
-      await mixedOperations(world, org.keys.owner);
-      expect((await world.vault.system.verifyAuditChain(org.orgId)).ok).toBe(true);
-      const db = (world.vault.services.storage as SqliteStorage).rawConnection;
-      db.prepare(
-        'UPDATE audit_events SET details = \'{"fields":["other"]}\' WHERE org_id = ? AND seq = 8',
-      ).run(org.orgId);
-      const edited = await world.vault.system.verifyAuditChain(org.orgId);
-      expect(edited).toMatchObject({ ok: false, brokenAt: 8 });
+  it('one row edited by SQL breaks verification, and so does a deleted row', async () => {
+    world = await httpWorld(backend);
+    const org = await orgWithKeys(world.vault, 'audit');
+    await mixedOperations(world, org.keys.owner);
+    expect((await world.vault.system.verifyAuditChain(org.orgId)).ok).toBe(true);
+    const edited = await rawSql(
+      world.db,
+      org.orgId,
+      'UPDATE audit_events SET details = ? WHERE org_id = ? AND seq = 8',
+      ['{"fields":["other"]}', org.orgId],
+    );
+    expect(edited).toBe(1);
+    expect(await world.vault.system.verifyAuditChain(org.orgId)).toMatchObject({ ok: false, brokenAt: 8 });
 
-      const other = await orgWithKeys(world.vault, 'audit');
-      await mixedOperations(world, other.keys.owner);
-      db.prepare('DELETE FROM audit_events WHERE org_id = ? AND seq = 3').run(other.orgId);
-      expect(await world.vault.system.verifyAuditChain(other.orgId)).toMatchObject({
-        ok: false,
-        brokenAt: 3,
-      });
-    },
-  );
+    const other = await orgWithKeys(world.vault, 'audit');
+    await mixedOperations(world, other.keys.owner);
+    const deleted = await rawSql(
+      world.db,
+      other.orgId,
+      'DELETE FROM audit_events WHERE org_id = ? AND seq = 3',
+      [other.orgId],
+    );
+    expect(deleted).toBe(1);
+    expect(await world.vault.system.verifyAuditChain(other.orgId)).toMatchObject({ ok: false, brokenAt: 3 });
+  });
 });

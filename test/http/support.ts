@@ -3,7 +3,7 @@ import pino from 'pino';
 import { buildApp } from '../../src/http/app.js';
 import type { Role } from '../../src/storage/types.js';
 import type { OpenVaultOptions, Vault } from '../../src/vault.js';
-import { freshVault, type TestBackend } from '../support/backends.js';
+import { type FreshDatabase, freshVault, type TestBackend } from '../support/backends.js';
 
 export const ROLES: Role[] = ['viewer', 'operator', 'admin', 'owner'];
 
@@ -25,6 +25,8 @@ export function testClock(start = Date.parse('2026-06-01T12:00:00.000Z')): TestC
 export interface HttpWorld {
   vault: Vault;
   app: FastifyInstance;
+  /** The database under the vault (its URLs, for tests that must reach rows behind orgvault's back). */
+  db: FreshDatabase;
   close(): Promise<void>;
 }
 
@@ -33,11 +35,12 @@ export async function httpWorld(
   backend: TestBackend,
   extra: Partial<OpenVaultOptions> = {},
 ): Promise<HttpWorld> {
-  const { vault, close } = await freshVault(backend, extra);
+  const { vault, db, close } = await freshVault(backend, extra);
   const app = await buildApp({ vault, logger: pino({ level: 'silent' }) });
   return {
     vault,
     app,
+    db,
     async close() {
       await app.close();
       await close();

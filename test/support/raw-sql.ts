@@ -1,0 +1,39 @@
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import type { FreshDatabase } from './backends.js';
+
+/**
+ * Runs one statement straight against a test database, behind orgvault's back (to play an attacker
+ * or a careless operator with SQL access). SQLite: its own connection to the file. PostgreSQL: the
+ * schema owner, with the org set for row-level security. Parameters are `?` placeholders on both.
+ */
+export async function rawSql(
+  db: FreshDatabase,
+  orgId: string,
+  sql: string,
+  params: unknown[],
+): Promise<number> {
+  const url = db.options.databaseUrl;
+  if (url.startsWith('sqlite:')) {
+    const conn = new BetterSqlite3(url.slice('sqlite:'.length));
+    try {
+      return conn.prepare(sql).run(...params).changes;
+    } finally {
+      conn.close();
+    }
+  }
+  const ownerUrl = (db.options as { databaseOwnerUrl?: string }).databaseOwnerUrl ?? url;
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    await client.query('BEGIN');
+    await client.query("SELECT set_config('orgvault.org_id', $1, true)", [orgId]);
+    const res = await client.query(text, params);
+    await client.query('COMMIT');
+    return res.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
