@@ -27,6 +27,24 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     expect(new Set(publicRoutes)).toEqual(new Set(['/health', '/openapi.json', '/metrics', '/v1/bootstrap']));
   });
 
+  it('HEAD routes Fastify adds for GET carry the same declaration and are checked alike', async () => {
+    world = await httpWorld(backend);
+    const heads = world.app.routeTable.filter((r) => r.methods.includes('HEAD'));
+    expect(heads.length).toBeGreaterThan(0);
+    for (const h of heads) {
+      const get = world.app.routeTable.find((r) => r.url === h.url && r.methods.includes('GET'));
+      expect(get, h.url).toBeDefined();
+      expect({ permission: h.permission, public: h.public }).toEqual({
+        permission: get?.permission,
+        public: get?.public,
+      });
+    }
+    const viewer = (await world.vault.org().keys.create({ role: 'viewer' })).apiKey;
+    expect((await call(world.app, 'HEAD', '/v1/modules')).statusCode).toBe(401);
+    expect((await call(world.app, 'HEAD', '/v1/audit', { key: viewer })).statusCode).toBe(403);
+    expect((await call(world.app, 'HEAD', '/v1/me', { key: viewer })).statusCode).toBe(200);
+  });
+
   it('a route that declares neither permission nor public is refused at registration', async () => {
     world = await httpWorld(backend);
     const app = await buildApp({ vault: world.vault, logger: pino({ level: 'silent' }) });
