@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_SCOPE } from '../../src/storage/types.js';
 import { openVault, type Vault } from '../../src/vault.js';
 import { manifest } from '../support/manifests.js';
 import {
@@ -45,6 +46,24 @@ describe.skipIf(!POSTGRES_URL)(
       await b?.close();
       await schema?.dispose();
       rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('system-scope check-then-write is atomic across nodes (serialised, as on SQLite)', async () => {
+      const attempt = (vault: Vault) =>
+        vault.services.storage.transaction(SYSTEM_SCOPE, async (tx) => {
+          if ((await tx.orgs.findOrg('race')) !== null) return 'found';
+          // Hold the window open: without serialisation the other node would also find nothing.
+          await new Promise((r) => setTimeout(r, 150));
+          await tx.orgs.insertOrg({
+            orgId: 'race',
+            name: 'race',
+            plan: null,
+            createdAt: new Date().toISOString(),
+          });
+          return 'created';
+        });
+      const outcomes = await Promise.all([attempt(a), attempt(b)]);
+      expect(outcomes.sort()).toEqual(['created', 'found']);
     });
 
     it('concurrent bootstraps through both nodes: exactly one wins', async () => {

@@ -10,7 +10,7 @@ import { PgMasterKeyStore, PgOrgKeyStore } from './org-keys.js';
 import { PgOrgStore } from './orgs.js';
 import type { Queryable } from './queryable.js';
 import { assertRowLevelSecurity } from './rls-check.js';
-import { ScopedTransaction, settingFor } from './scoped-transaction.js';
+import { ScopedTransaction, SYSTEM_WRITE_LOCK, settingFor } from './scoped-transaction.js';
 
 export interface PostgresStorageOptions {
   /** The runtime role's URL (ORGVAULT_DATABASE_URL): not owner, superuser nor BYPASSRLS. */
@@ -98,7 +98,8 @@ export class PostgresStorage implements Storage {
     if (this.closed) throw new Error('storage is closed');
     const setting = settingFor(scope);
     const client = await this.pool.connect();
-    const tx = new ScopedTransaction(client, setting, readOnly);
+    const serialise = scope.kind === 'system' && !readOnly;
+    const tx = new ScopedTransaction(client, setting, readOnly, serialise ? [SYSTEM_WRITE_LOCK] : []);
     let result: T;
     const committed: (() => void)[] = [];
     const afterCommit = readOnly ? (cb: () => void) => cb() : (cb: () => void) => void committed.push(cb);

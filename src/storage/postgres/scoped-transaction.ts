@@ -21,6 +21,17 @@ export function settingFor(scope: Scope): ScopeSetting {
 }
 
 /**
+ * System-scope write transactions are serialised across every node (a transaction-scoped advisory
+ * lock taken before their first statement), as all transactions are on SQLite. They are rare (org
+ * creation, the `default` org at start, bootstrap, master-key rotation) and are check-then-write
+ * flows that READ COMMITTED alone would let two nodes interleave.
+ */
+export const SYSTEM_WRITE_LOCK: PrefixStatement = {
+  text: 'SELECT pg_advisory_xact_lock(8031170449003426678)',
+  values: [],
+};
+
+/**
  * One scoped transaction on a pooled connection. Nothing is sent until the first statement, which
  * goes out together with BEGIN and set_config in one round trip (scoped-query.ts); a unit of work
  * that runs no statement costs no round trip at all.
@@ -32,6 +43,8 @@ export class ScopedTransaction implements Queryable {
     readonly client: PoolClient,
     private readonly setting: ScopeSetting,
     private readonly readOnly: boolean,
+    /** Statements that open the transaction right after the scope (e.g. a serialising lock). */
+    private readonly opening: PrefixStatement[] = [],
   ) {}
 
   /** True once BEGIN has been sent (so COMMIT or ROLLBACK is owed). */
@@ -56,7 +69,10 @@ export class ScopedTransaction implements Queryable {
     const prefix: PrefixStatement[] = before.map((b) => ({ text: b.stmt.text, values: b.values }));
     if (!this.begun) {
       this.begun = true;
-      prefix.unshift(...scopeOpening(this.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', this.setting));
+      prefix.unshift(
+        ...scopeOpening(this.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', this.setting),
+        ...this.opening,
+      );
     }
     return queryWithPrefix(this.client, prefix, config);
   }
