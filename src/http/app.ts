@@ -6,8 +6,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOption
 import type { Logger } from 'pino';
 import type { Permission } from '../auth/permissions.js';
 import type { Config } from '../config.js';
+import { VaultError } from '../errors.js';
 import type { Vault } from '../vault.js';
 import { installAuthHook } from './auth-hook.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { createLogger } from './logger.js';
 import { HttpMetrics } from './metrics.js';
 import { problem, sendProblem, toProblem } from './problem.js';
@@ -112,6 +114,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    if (jsonDepthExceeds(body as string)) {
+      return done(
+        new VaultError('VALIDATION_FAILED', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`),
+        undefined,
+      );
+    }
     defaultJson(request, body as string, done);
   });
 

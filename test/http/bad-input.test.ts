@@ -66,6 +66,20 @@ const BAD: Bad[] = [
     contentType: json,
   },
   {
+    name: 'deeply nested JSON',
+    method: 'PUT',
+    url: M,
+    body: `{"name":"x","category":"weather","platform":"openweather","version":"1.0.0","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    contentType: json,
+  },
+  {
+    name: 'deeply nested credentials',
+    method: 'PUT',
+    url: `${M}/credentials`,
+    body: `{"credentials":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+    contentType: json,
+  },
+  {
     name: 'prototype pollution',
     method: 'PUT',
     url: `${M}/credentials`,
