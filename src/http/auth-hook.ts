@@ -58,6 +58,8 @@ export function installAuthHook(
     const result = key === null ? ({ ok: false, code: 'MISSING' } as const) : await vault.auth.verify(key);
     if (!result.ok) {
       metrics.authFailures.inc({ reason: result.code.toLowerCase() });
+      // The reason is for operators only (the client gets the same 401 whatever it was); never the key.
+      request.log.info({ reason: result.code }, 'authentication refused');
       await limiter.recordAuthFailure(client);
       return sendProblem(reply, problem('UNAUTHENTICATED', 'a valid API key is required', request.id));
     }

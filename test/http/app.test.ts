@@ -202,7 +202,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     world = await httpWorld(backend);
     const { vault } = world;
     const app = await buildApp({ vault, logger: pino({ level: 'silent' }) });
+    let started: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     app.get('/slow', { config: { public: true } }, async () => {
+      started();
       await new Promise((r) => setTimeout(r, 300));
       return { done: true };
     });
@@ -210,7 +215,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
     const pending = fetch(`http://127.0.0.1:${port}/slow`);
-    await new Promise((r) => setTimeout(r, 100));
+    await inHandler; // the request is in flight: close must wait for it
     const closing = app.close();
     const res = await pending;
     expect(res.status).toBe(200);

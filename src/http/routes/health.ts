@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_ORG } from '../../ids.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /health: liveness and whether the database answers. Public. */
@@ -18,8 +19,8 @@ export function healthRoute(app: FastifyInstance, { vault }: RouteDeps): void {
       },
     },
     async () => {
-      // A cheap read proves the database still answers; an exception becomes a plain 500.
-      await vault.system.listOrgs();
+      // One single-row read proves the database still answers; an exception becomes a plain 500.
+      await vault.services.orgs.get(DEFAULT_ORG);
       return { status: 'ok', engine: vault.services.storage.capabilities.engine };
     },
   );
