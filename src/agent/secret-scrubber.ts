@@ -3,6 +3,7 @@ import type { CredentialValues } from '../credentials/credential-values.js';
 export const REDACTED = '[redacted]';
 /** Shorter values (a region code, "true") would redact ordinary words; they are not secret enough to hunt. */
 export const MIN_SECRET_LENGTH = 6;
+const MAX_DEPTH = 256;
 
 /**
  * Replaces every credential value of a module, wherever it appears in a result or an error (string
@@ -67,7 +68,8 @@ export class SecretScrubber {
       return this.text(s) === s ? value : REDACTED;
     }
     if (value === null || typeof value !== 'object') return value;
-    if (depth > 64) return REDACTED;
+    // Deeper than any sane result: cut rather than pass on what was not scanned.
+    if (depth > MAX_DEPTH) return '[truncated: nested too deeply]';
     if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[this.text(k)] = this.walk(v, depth + 1);

@@ -41,6 +41,13 @@ describe('SecretScrubber', () => {
     expect(scrubber.value(cyclic)).toBe('[unserializable result]');
   });
 
+  it('cuts what is nested too deeply to scan instead of passing it on', () => {
+    let deep: unknown = 'sk-live-ABCDEF';
+    for (let i = 0; i < 300; i++) deep = [deep];
+    expect(JSON.stringify(scrubber.value(deep))).not.toContain('sk-live-ABCDEF');
+    expect(JSON.stringify(scrubber.value(deep))).toContain('[truncated: nested too deeply]');
+  });
+
   it('a credential containing another is replaced whole', () => {
     const s = new SecretScrubber(['secret', 'secret-extended']);
     expect(s.text('x secret-extended y')).toBe('x [redacted] y');
