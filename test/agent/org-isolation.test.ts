@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Vault } from '../../src/vault.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
@@ -69,6 +70,38 @@ for (const backend of await selectedBackends()) {
         s?.toolResults.map((t) => (t.output as { body: { city: string } }).body.city);
       expect(cities(acme)?.every((c) => c.startsWith('acme-'))).toBe(true);
       expect(cities(globex)?.every((c) => c.startsWith('globex-'))).toBe(true);
+    });
+
+    it('property: for random interleavings of the two orgs, every request carries its own org key', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.constantFrom('acme', 'globex'), { minLength: 1, maxLength: 12 }),
+          fc.boolean(),
+          async (orgs, concurrent) => {
+            run++;
+            server.seen.length = 0;
+            const invoke = (org: string, i: number) =>
+              vault.org(org).conversations.invoke(`p${run}`, {
+                moduleId: WEATHER,
+                action: 'current',
+                input: { q: `${org}-${i}` },
+              });
+            if (concurrent) await Promise.all(orgs.map(invoke));
+            else for (const [i, org] of orgs.entries()) await invoke(org, i);
+            expect(server.seen).toHaveLength(orgs.length);
+            for (const req of server.seen) {
+              const org = String(req.query.q).split('-')[0];
+              expect(req.headers['x-api-key']).toBe(org === 'acme' ? KEY_A : KEY_B);
+            }
+            for (const org of ['acme', 'globex']) {
+              const state = await vault.org(org).conversations.get(`p${run}`);
+              expect(state?.totalToolCalls ?? 0).toBe(orgs.filter((o) => o === org).length);
+            }
+          },
+        ),
+        { numRuns: 15 },
+      );
     });
 
     it('the same conversation id in two orgs is two conversations that never meet', async () => {
