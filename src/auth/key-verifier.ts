@@ -6,8 +6,13 @@ import { unusableReason } from './api-key-info.js';
 /** Why a key was refused. Callers outside (HTTP) must answer all of them alike. */
 export type VerifyFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'GRACE_EXPIRED';
 
-/** Denials are data: verify throws only when the infrastructure is broken. */
+/** Denials are data: verify throws only when the infrastructure is broken. The library's shape. */
 export type VerifyResult =
+  | { ok: true; orgId: string; keyId: string; role: Role }
+  | { ok: false; code: VerifyFailure };
+
+/** What the HTTP auth hook needs besides: the key's own rate limit (null: the configured default). */
+export type VerifiedKey =
   | { ok: true; orgId: string; keyId: string; role: Role; rateLimitPerMinute: number | null }
   | { ok: false; code: VerifyFailure };
 
@@ -41,7 +46,7 @@ export class KeyVerifier {
     this.clock = deps.clock;
   }
 
-  async verify(presented: string): Promise<VerifyResult> {
+  async verify(presented: string): Promise<VerifiedKey> {
     const token = this.storage.changeToken ? this.storage.changeToken() : null;
     const cacheKey = token === null || typeof presented !== 'string' ? null : sha256Hex(presented);
     const cached = cacheKey === null ? undefined : this.verified.get(cacheKey);
@@ -56,7 +61,7 @@ export class KeyVerifier {
     return this.accept(row);
   }
 
-  private async accept(row: ApiKeyRow): Promise<VerifyResult> {
+  private async accept(row: ApiKeyRow): Promise<VerifiedKey> {
     const now = this.clock();
     const reason = unusableReason(row, now.toISOString());
     if (reason !== null) return { ok: false, code: reason };

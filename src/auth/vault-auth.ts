@@ -12,8 +12,9 @@ export class VaultAuth {
   ) {}
 
   /** `{ok: true, orgId, keyId, role}` or `{ok: false, code}`; throws only on broken infrastructure. */
-  verify(apiKey: string): Promise<VerifyResult> {
-    return this.verifier.verify(apiKey);
+  async verify(apiKey: string): Promise<VerifyResult> {
+    const r = await this.verifier.verify(apiKey);
+    return r.ok ? { ok: true, orgId: r.orgId, keyId: r.keyId, role: r.role } : r;
   }
 
   /** The first owner key (in `default`), while no usable key exists; CONFLICT afterwards. */

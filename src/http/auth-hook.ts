@@ -55,7 +55,8 @@ export function installAuthHook(
     if (limited) return limited;
 
     const key = presentedKey(request);
-    const result = key === null ? ({ ok: false, code: 'MISSING' } as const) : await vault.auth.verify(key);
+    const result =
+      key === null ? ({ ok: false, code: 'MISSING' } as const) : await vault.services.keyVerifier.verify(key);
     if (!result.ok) {
       metrics.authFailures.inc({ reason: result.code.toLowerCase() });
       // The reason is for operators only (the client gets the same 401 whatever it was); never the key.

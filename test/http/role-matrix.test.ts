@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPermission } from '../../src/auth/permissions.js';
 import { selectedBackends } from '../support/backends.js';
 import { ROUTE_CASES } from './route-catalogue.js';
-import { call, type HttpWorld, httpWorld, orgWithKeys, ROLES } from './support.js';
+import { call, type HttpWorld, httpWorld, orgWithKeys, ROLES, wrongSecret } from './support.js';
 
 const backends = await selectedBackends();
 
@@ -57,7 +57,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_
       const org = await orgWithKeys(world.vault, 'anon');
       const { url, body } = await c.prepare(world.vault, org);
       const none = await call(world.app, c.method, url, { body });
-      const wrong = await call(world.app, c.method, url, { body, key: `${org.keys.owner.slice(0, -2)}xx` });
+      const wrong = await call(world.app, c.method, url, { body, key: wrongSecret(org.keys.owner) });
       for (const res of [none, wrong]) {
         expect(res.statusCode).toBe(401);
         expect(res.json()).toMatchObject({ code: 'UNAUTHENTICATED' });

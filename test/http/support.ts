@@ -93,6 +93,11 @@ export function call(
   });
 }
 
+/** The same key with its last character changed (always to a different one): a wrong secret. */
+export function wrongSecret(apiKey: string): string {
+  return `${apiKey.slice(0, -1)}${apiKey.endsWith('A') ? 'B' : 'A'}`;
+}
+
 /** A problem body without its request id, for comparing two answers. */
 export function problemWithoutRequestId(res: LightMyRequestResponse): Record<string, unknown> {
   const { request_id: _ignored, ...rest } = res.json() as Record<string, unknown>;
