@@ -80,6 +80,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     }
     expect(doc.paths['/v1/modules/{category}/{platform}'].put.requestBody).toBeDefined();
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ in: 'header', name: 'X-API-Key' });
+    expect(doc.paths['/v1/bootstrap'].post.security).toEqual([]);
+    expect(doc.paths['/v1/modules'].get.security).toBeUndefined(); // the document-wide key requirement
   });
 
   it('CORS is off by default: no CORS headers, and preflights are not blocked by auth (404, not 401)', async () => {

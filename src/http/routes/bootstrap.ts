@@ -12,6 +12,7 @@ export function bootstrapRoute(app: FastifyInstance, { vault }: RouteDeps): void
       config: { public: true },
       schema: {
         summary: 'Create the first owner key (in the default org); only while no usable key exists',
+        security: [],
         response: { 201: issuedKeySchema, ...errorResponses },
       },
     },

@@ -10,6 +10,7 @@ export function healthRoute(app: FastifyInstance, { vault }: RouteDeps): void {
       config: { public: true },
       schema: {
         summary: 'Liveness and database check',
+        security: [],
         response: {
           200: {
             type: 'object',
