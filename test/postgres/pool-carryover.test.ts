@@ -80,6 +80,21 @@ describe.skipIf(!POSTGRES_URL)(
       }
     });
 
+    it('refuses a write on the read path (no transaction would hold it together)', async () => {
+      await expect(
+        storage.read(orgScope('org-a'), (r) => r.modules.recordUsage('org-a', 'weather/openweather', 'now')),
+      ).rejects.toThrow(/storage.transaction/);
+      await expect(
+        storage.read(orgScope('org-a'), (r) =>
+          r.checkpoints.saveCheckpoint('org-a', 'c9', {}, new Date().toISOString()),
+        ),
+      ).rejects.toThrow(/storage.transaction/);
+      const unchanged = await storage.read(orgScope('org-a'), (r) =>
+        r.checkpoints.findCheckpoint('org-a', 'c9'),
+      );
+      expect(unchanged).toBeNull();
+    });
+
     it('system and auth scopes end with their transaction too', async () => {
       const all = await storage.read(SYSTEM_SCOPE, (r) => r.orgs.listOrgs());
       expect(all.map((o) => o.orgId)).toEqual(['org-a', 'org-b']);

@@ -10,6 +10,7 @@ import { PgMasterKeyStore, PgOrgKeyStore } from './org-keys.js';
 import { PgOrgStore } from './orgs.js';
 import type { Queryable } from './queryable.js';
 import { assertRowLevelSecurity } from './rls-check.js';
+import { ScopedReads } from './scoped-reads.js';
 import { ScopedTransaction, SYSTEM_WRITE_LOCK, settingFor } from './scoped-transaction.js';
 
 export interface PostgresStorageOptions {
@@ -38,9 +39,11 @@ function repositoriesOf(db: Queryable, afterCommit: (callback: () => void) => vo
 }
 
 /**
- * The PostgreSQL backend: a pg Pool; every unit of work borrows one connection, opens a transaction
- * with its scope applied by set_config(..., true) (transaction-local, so nothing survives into the
- * connection's next borrower), and row-level security does the rest. Opening it refuses to start
+ * The PostgreSQL backend: a pg Pool; every unit of work borrows one connection and applies its scope
+ * with set_config(..., true) (transaction-local, so nothing survives into the connection's next
+ * borrower): a transaction opens with BEGIN + set_config + its first statement in one round trip
+ * (scoped-transaction.ts); a read sends set_config with each statement, one round trip per statement
+ * (scoped-reads.ts). Row-level security does the rest. Opening it refuses to start
  * when the runtime role could bypass RLS (rls-check.ts) or the schema is older than this build.
  */
 export class PostgresStorage implements Storage {
@@ -50,8 +53,6 @@ export class PostgresStorage implements Storage {
     multiNode: true,
   };
   private readonly pool: pg.Pool;
-  /** COMMITs of read transactions still in flight (see run); close() waits for them. */
-  private readonly pendingCommits = new Set<Promise<void>>();
   private closed = false;
 
   private constructor(pool: pg.Pool) {
@@ -98,32 +99,28 @@ export class PostgresStorage implements Storage {
     if (this.closed) throw new Error('storage is closed');
     const setting = settingFor(scope);
     const client = await this.pool.connect();
-    const serialise = scope.kind === 'system' && !readOnly;
-    const tx = new ScopedTransaction(client, setting, readOnly, serialise ? [SYSTEM_WRITE_LOCK] : []);
+    if (readOnly) {
+      // One round trip per statement, no BEGIN/COMMIT (scoped-reads.ts). Nothing to commit, so an
+      // afterCommit callback may run at once.
+      try {
+        return await fn(repositoriesOf(new ScopedReads(client, setting), (cb) => cb()));
+      } finally {
+        client.release();
+      }
+    }
+    const serialise = scope.kind === 'system';
+    const tx = new ScopedTransaction(client, setting, serialise ? [SYSTEM_WRITE_LOCK] : []);
     let result: T;
     const committed: (() => void)[] = [];
-    const afterCommit = readOnly ? (cb: () => void) => cb() : (cb: () => void) => void committed.push(cb);
     try {
-      result = await fn(repositoriesOf(tx, afterCommit));
+      result = await fn(repositoriesOf(tx, (cb) => void committed.push(cb)));
     } catch (err) {
       if (tx.started) await finish(client, 'ROLLBACK').catch(() => undefined);
       else client.release();
       throw err;
     }
-    if (!tx.started) {
-      client.release();
-      for (const cb of committed) cb();
-      return result;
-    }
-    if (readOnly) {
-      // A read-only transaction has nothing to make durable: hand the result back now and let the
-      // COMMIT finish before the connection returns to the pool (saves a round trip per read).
-      const pending = finish(client, 'COMMIT').catch(() => undefined);
-      this.pendingCommits.add(pending);
-      void pending.then(() => this.pendingCommits.delete(pending));
-      return result;
-    }
-    await finish(client, 'COMMIT');
+    if (tx.started) await finish(client, 'COMMIT');
+    else client.release();
     for (const cb of committed) cb();
     return result;
   }
@@ -131,7 +128,6 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.pendingCommits);
     await this.pool.end();
   }
 }

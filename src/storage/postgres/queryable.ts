@@ -7,9 +7,15 @@ import type { QueryResultRow } from 'pg';
 export interface Statement {
   name: string;
   text: string;
+  /** INSERT, UPDATE or DELETE: refused on the read path, which has no transaction to hold it. */
+  writes: boolean;
 }
 
-export const statement = (name: string, text: string): Statement => ({ name: `ov_${name}`, text });
+export const statement = (name: string, text: string): Statement => ({
+  name: `ov_${name}`,
+  text,
+  writes: /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text),
+});
 
 /** A statement to run just before another, in the same round trip (e.g. the lock that guards a read). */
 export interface Before {

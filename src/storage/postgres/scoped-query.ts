@@ -39,7 +39,7 @@ export interface PrefixStatement {
  *
  * Used to open a scoped transaction with its first statement (`BEGIN`, `SELECT set_config($1, $2,
  * true)`, statement): without it a one-query tenant read costs four round trips (BEGIN, set_config,
- * query, COMMIT); with it, two, and the read path does not wait for the second (ScopedTransaction).
+ * query, COMMIT); with it, two. The read path (scoped-reads.ts) needs no BEGIN at all.
  * Also used to take an advisory lock right before the read it guards (audit.ts).
  */
 class PrefixedQuery extends BaseQuery {

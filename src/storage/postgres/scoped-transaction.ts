@@ -42,7 +42,6 @@ export class ScopedTransaction implements Queryable {
   constructor(
     readonly client: PoolClient,
     private readonly setting: ScopeSetting,
-    private readonly readOnly: boolean,
     /** Statements that open the transaction right after the scope (e.g. a serialising lock). */
     private readonly opening: PrefixStatement[] = [],
   ) {}
@@ -69,10 +68,7 @@ export class ScopedTransaction implements Queryable {
     const prefix: PrefixStatement[] = before.map((b) => ({ text: b.stmt.text, values: b.values }));
     if (!this.begun) {
       this.begun = true;
-      prefix.unshift(
-        ...scopeOpening(this.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', this.setting),
-        ...this.opening,
-      );
+      prefix.unshift(...scopeOpening('BEGIN', this.setting), ...this.opening);
     }
     return queryWithPrefix(this.client, prefix, config);
   }
