@@ -1,7 +1,8 @@
 import type { Storage } from '../storage/types.js';
 
-/** Bound on cached lists (one per org and filter); past it the cache starts over. */
+/** Bounds on cached lists (one per org and filter): past either, the cache starts over. */
 const MAX_ENTRIES = 1000;
+const MAX_CHARS = 16 * 1024 * 1024;
 
 /**
  * The serialized `GET /v1/modules` answer per (org, filter), valid only while the storage's change
@@ -12,6 +13,7 @@ const MAX_ENTRIES = 1000;
  */
 export class ModuleListCache {
   private readonly entries = new Map<string, { token: string; body: string }>();
+  private chars = 0;
 
   constructor(private readonly storage: Storage) {}
 
@@ -28,8 +30,14 @@ export class ModuleListCache {
 
   /** Stores a body built from a read that started after `token` was taken. */
   set(key: string, token: string | null, body: string): void {
-    if (token === null) return;
-    if (this.entries.size >= MAX_ENTRIES && !this.entries.has(key)) this.entries.clear();
+    if (token === null || body.length > MAX_CHARS) return;
+    const previous = this.entries.get(key);
+    if (previous !== undefined) this.chars -= previous.body.length;
+    if (this.entries.size >= MAX_ENTRIES || this.chars + body.length > MAX_CHARS) {
+      this.entries.clear();
+      this.chars = 0;
+    }
     this.entries.set(key, { token, body });
+    this.chars += body.length;
   }
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ModuleListCache } from '../../src/http/module-list-cache.js';
+import type { Storage } from '../../src/storage/types.js';
+
+function fakeStorage(withToken: boolean): Storage & { bump(): void } {
+  let version = 0;
+  const base = {
+    capabilities: { engine: 'sqlite', rowLevelSecurity: false, multiNode: false },
+    transaction: async () => undefined,
+    read: async () => undefined,
+    close: async () => {},
+    bump: () => {
+      version += 1;
+    },
+  } as unknown as Storage & { bump(): void };
+  if (withToken) base.changeToken = () => `v${version}`;
+  return base;
+}
+
+describe('ModuleListCache', () => {
+  it('serves a body only under the token it was built with', () => {
+    const storage = fakeStorage(true);
+    const cache = new ModuleListCache(storage);
+    const t = cache.token();
+    expect(cache.get('acme', t)).toBeNull();
+    cache.set('acme', t, '{"modules":[]}');
+    expect(cache.get('acme', cache.token())).toBe('{"modules":[]}');
+    expect(cache.get('globex', cache.token())).toBeNull();
+    storage.bump();
+    expect(cache.get('acme', cache.token())).toBeNull();
+  });
+
+  it('never caches without the capability', () => {
+    const cache = new ModuleListCache(fakeStorage(false));
+    expect(cache.token()).toBeNull();
+    cache.set('acme', cache.token(), 'x');
+    expect(cache.get('acme', cache.token())).toBeNull();
+  });
+
+  it('stays within its bounds', () => {
+    const cache = new ModuleListCache(fakeStorage(true));
+    const t = cache.token();
+    const big = 'x'.repeat(6 * 1024 * 1024);
+    cache.set('a', t, big);
+    cache.set('b', t, big);
+    cache.set('c', t, big); // over 16 MiB: starts over with c alone
+    expect(cache.get('a', t)).toBeNull();
+    expect(cache.get('c', t)).toBe(big);
+    for (let i = 0; i < 1500; i++) cache.set(`org-${i}`, t, '{}');
+    expect(cache.get('org-1499', t)).toBe('{}');
+    expect(cache.get('org-0', t)).toBeNull();
+  });
+});
