@@ -101,7 +101,7 @@ describe('first-invocation race on the checkpoint', () => {
     expect(transactions).toBe(2);
     expect(state.toolResults.map((t) => t.output)).toEqual(['winner', 'loser']);
     expect(state.totalToolCalls).toBe(2);
-    expect((committed.get('c')?.state as unknown as AgentState).toolResults).toHaveLength(2);
+    expect((committed.get('c')?.state as unknown as AgentState | undefined)?.toolResults).toHaveLength(2);
   });
 });
 
