@@ -16,7 +16,7 @@ import { sqliteCases } from './sqlite-cases.js';
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
-const engineArg = process.argv.find((a, i, all) => all[i - 1] === '--engine') ?? 'sqlite';
+const engineArg = process.argv.find((_arg, i, all) => all[i - 1] === '--engine') ?? 'sqlite';
 
 async function main(): Promise<void> {
   if (engineArg === 'postgres') return runPostgres();
