@@ -12,10 +12,35 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  // The floor's writes go to a table of its own so they never disturb the rows orgvault reads.
-  db.exec(
-    `CREATE TABLE IF NOT EXISTS bench_floor_credentials (org_id TEXT, module_id TEXT, nonce BLOB, ciphertext BLOB, PRIMARY KEY (org_id, module_id));
-     CREATE TABLE IF NOT EXISTS bench_floor_audit (org_id TEXT, seq INTEGER, at TEXT, action TEXT, target_id TEXT, details TEXT, prev_hash TEXT, hash TEXT, PRIMARY KEY (org_id, seq)) WITHOUT ROWID;`,
+  // Checkpoints are left to orgvault's own timer, as for orgvault's writer: neither side pays for
+  // the other's pages inside a measured operation.
+  db.pragma('wal_autocheckpoint = 0');
+  // The floor's writes go to copies of orgvault's own tables (same definition, same rows), so they
+  // touch as many pages as orgvault's writes do and never disturb the rows orgvault reads.
+  const copyTable = (table: string, copy: string) => {
+    const ddl = db
+      .prepare<[string], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?")
+      .get(table);
+    if (!ddl) throw new Error(`no table ${table}`);
+    db.exec(`DROP TABLE IF EXISTS ${copy}`);
+    // Foreign keys are left out: they point at orgvault's rows, which the floor must not depend on.
+    db.exec(
+      ddl.sql
+        .replace(table, copy)
+        .replace(/,\s*FOREIGN KEY[^)]*\)[^,)]*(?=\s*\))/g, '')
+        .replace(/REFERENCES \w+\(\w+\)( ON DELETE CASCADE)?/g, ''),
+    );
+    db.exec(`INSERT INTO ${copy} SELECT * FROM ${table}`);
+  };
+  copyTable('credentials', 'bench_floor_credentials');
+  copyTable('audit_events', 'bench_floor_audit');
+  const seqs = new Map(
+    db
+      .prepare<[], { org_id: string; seq: number }>(
+        'SELECT org_id, MAX(seq) AS seq FROM bench_floor_audit GROUP BY org_id',
+      )
+      .all()
+      .map((r) => [r.org_id, r.seq]),
   );
   const get = db.prepare<[string, string], { manifest: string }>(
     'SELECT * FROM modules WHERE org_id = ? AND module_id = ?',
@@ -32,13 +57,16 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
     'SELECT nonce, ciphertext FROM credentials WHERE org_id = ? AND module_id = ?',
   );
   const upsertCredential = db.prepare(
-    `INSERT INTO bench_floor_credentials (org_id, module_id, nonce, ciphertext) VALUES (?, ?, ?, ?)
-     ON CONFLICT (org_id, module_id) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext`,
+    `INSERT INTO bench_floor_credentials (org_id, module_id, key_version, nonce, ciphertext, field_names, created_at, updated_at)
+     VALUES (?, ?, 1, ?, ?, '["api_key"]', ?, ?)
+     ON CONFLICT (org_id, module_id) DO UPDATE SET
+       key_version = excluded.key_version, nonce = excluded.nonce, ciphertext = excluded.ciphertext,
+       field_names = excluded.field_names, updated_at = excluded.updated_at`,
   );
   const auditInsert = db.prepare(
-    'INSERT INTO bench_floor_audit (org_id, seq, at, action, target_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO bench_floor_audit (org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash)
+     VALUES (?, ?, ?, NULL, 'bench', 'module', ?, NULL, 'success', '{}', ?, ?)`,
   );
-  let auditSeq = 0;
   const prevHash = '0'.repeat(64);
   /**
    * The unavoidable work of a mutation under the contract: one transaction holding the statement
@@ -47,7 +75,9 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
   const inTransactionWithAudit = (org: string, mod: string, statement: () => unknown) => {
     db.exec('BEGIN IMMEDIATE');
     statement();
-    auditInsert.run(org, ++auditSeq, now, 'bench', mod, '{}', prevHash, prevHash);
+    const seq = (seqs.get(org) ?? 0) + 1;
+    seqs.set(org, seq);
+    auditInsert.run(org, seq, now, mod, prevHash, prevHash);
     db.exec('COMMIT');
   };
   const key = randomBytes(32);
@@ -131,12 +161,12 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
       floor: (i) => {
         const [org, mod] = credPick(i);
         const { nonce, ct } = encrypt(i);
-        inTransactionWithAudit(org, mod, () => upsertCredential.run(org, mod, nonce, ct));
+        inTransactionWithAudit(org, mod, () => upsertCredential.run(org, mod, nonce, ct, now, now));
       },
       bareStatement: (i) => {
         const [org, mod] = credPick(i);
         const { nonce, ct } = encrypt(i);
-        return upsertCredential.run(org, mod, nonce, ct);
+        return upsertCredential.run(org, mod, nonce, ct, now, now);
       },
     },
   ];

@@ -40,7 +40,8 @@ export const SQLITE_MIGRATIONS: Migration[] = [
         last_used_at         TEXT,
         PRIMARY KEY (org_id, module_id)
       ) WITHOUT ROWID;
-      CREATE INDEX modules_by_order ON modules (org_id, category, name, module_id);
+      -- No secondary index for the (category, name) order: an org's rows are already contiguous in
+      -- the primary key, sorting them is cheap, and an index would double the pages every install writes.
 
       CREATE TABLE credentials (
         org_id       TEXT NOT NULL,
