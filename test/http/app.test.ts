@@ -200,6 +200,20 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     }
   });
 
+  it('a broken database is a plain 500 problem: no stack, no internals', async () => {
+    world = await httpWorld(backend);
+    const key = (await world.vault.org().keys.create({ role: 'viewer' })).apiKey;
+    // The database going away mid-request, as the driver would report it.
+    world.vault.services.keyVerifier.verify = async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.7:5432 at PgPool.connect (/srv/pool.ts:12)');
+    };
+    const res = await call(world.app, 'GET', '/v1/modules', { key });
+    expect(res.statusCode).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'INTERNAL', detail: 'internal error' });
+    expect(res.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|pool|\.ts/);
+  });
+
   it('graceful close: a request in flight finishes before the server stops', async () => {
     world = await httpWorld(backend);
     const { vault } = world;
