@@ -87,6 +87,27 @@ describe('orgvault CLI (auth commands)', () => {
     expect(badRole.stderr).toMatch(/role/);
   });
 
+  it('keys create --expires-at: a future time is kept, a past one is exit 1; keys list prints a table', async () => {
+    await runOrgvault(['orgs', 'create', 'acme'], env);
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    const ok = await runOrgvault(
+      ['keys', 'create', '--org', 'acme', '--role', 'viewer', '--expires-at', at],
+      env,
+    );
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).expires_at).toBe(at);
+    const past = await runOrgvault(
+      ['keys', 'create', '--org', 'acme', '--role', 'viewer', '--expires-at', '2001-01-01T00:00:00Z'],
+      env,
+    );
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/expires_at/);
+    const table = await runOrgvault(['keys', 'list', '--org', 'acme'], env);
+    expect(table.stdout.split('\n')[0]).toMatch(/^KEY_ID\s+ROLE\s+STATUS/);
+    expect(table.stdout).toContain(at);
+    expect((await runOrgvault(['serve', '--port', 'http'], env)).code).toBe(1);
+  });
+
   it('audit verify: exit 0 on an intact chain, exit 1 after one row is edited by SQL', async () => {
     await runOrgvault(['orgs', 'create', 'acme'], env);
     await runOrgvault(['keys', 'create', '--org', 'acme', '--role', 'viewer'], env);
