@@ -1,4 +1,5 @@
 import type { ApiKeyRow, ApiKeyStatus, ApiKeyStore, Role } from '../types.js';
+import { BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
 import { one, type Queryable, statement } from './queryable.js';
 
 interface ApiKeyRecord {
@@ -70,8 +71,8 @@ const USABLE = statement(
      AND (expires_at IS NULL OR expires_at > $1)
      AND (status <> 'rotation_pending' OR (grace_until IS NOT NULL AND grace_until > $1))`,
 );
-// A fixed advisory lock key ('ovbootst' as a 64-bit integer): one bootstrap at a time across nodes.
-const LOCK_BOOTSTRAP = statement('key_lock_bootstrap', 'SELECT pg_advisory_xact_lock(8031170449003426676)');
+// One bootstrap at a time across nodes.
+const LOCK_BOOTSTRAP = statement('key_lock_bootstrap', BOOTSTRAP_LOCK_SQL);
 
 /**
  * API keys on PostgreSQL. Only hashes are stored. The auth-path lookups (by key id or legacy hash,

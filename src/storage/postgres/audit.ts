@@ -1,4 +1,5 @@
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
+import { AUDIT_CHAIN_LOCK_SQL } from './advisory-locks.js';
 import { type Queryable, statement } from './queryable.js';
 
 interface AuditRecord {
@@ -34,11 +35,8 @@ const toAudit = (r: AuditRecord): AuditRow => ({
   hash: r.hash,
 });
 
-// Appends of one org are serialised (see lastAuditEvent): key = hash of the org id, namespace 0x6f76.
-const LOCK_CHAIN = statement(
-  'audit_lock_chain',
-  "SELECT pg_advisory_xact_lock(28534, hashtext('orgvault.audit:' || $1::text))",
-);
+// Appends of one org are serialised (see lastAuditEvent).
+const LOCK_CHAIN = statement('audit_lock_chain', AUDIT_CHAIN_LOCK_SQL);
 const LAST = statement(
   'audit_last',
   `SELECT ${COLUMNS} FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`,
@@ -70,8 +68,9 @@ export class PgAuditStore implements AuditStore {
     return r ? toAudit(r) : null;
   }
 
+  /** Deferred: it travels with the transaction's next statement or its COMMIT (one round trip fewer). */
   async insertAuditEvent(e: AuditRow): Promise<void> {
-    await this.db.run(INSERT, [
+    this.db.defer(INSERT, [
       e.orgId,
       e.seq,
       e.at,

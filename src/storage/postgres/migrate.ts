@@ -1,9 +1,7 @@
 import pg from 'pg';
 import { VaultError } from '../../errors.js';
+import { MIGRATION_LOCK } from './advisory-locks.js';
 import { LATEST_PG_VERSION, PG_MIGRATIONS, SHARED_TABLES, TENANT_TABLES } from './migrations.js';
-
-// Session advisory lock held while migrating, so two nodes starting at once never both apply a version.
-const MIGRATION_LOCK = 8031170449003426677n;
 
 /**
  * Applies every migration not yet recorded, as the OWNER role (tables belong to it), each in its own
@@ -17,7 +15,7 @@ export async function applyPostgresMigrations(
   runtimeRole: string | null,
 ): Promise<number[]> {
   const applied: number[] = [];
-  await owner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
+  await owner.query(MIGRATION_LOCK.lock);
   try {
     await owner.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)',
@@ -46,7 +44,7 @@ export async function applyPostgresMigrations(
     }
     if (runtimeRole !== null) await grantRuntime(owner, runtimeRole);
   } finally {
-    await owner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
+    await owner.query(MIGRATION_LOCK.unlock);
   }
   return applied;
 }

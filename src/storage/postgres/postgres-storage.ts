@@ -119,8 +119,16 @@ export class PostgresStorage implements Storage {
       else client.release();
       throw err;
     }
-    if (tx.started) await finish(client, 'COMMIT');
-    else client.release();
+    if (tx.started) {
+      try {
+        await tx.commit();
+      } catch (err) {
+        // A deferred write failed: the server skipped the COMMIT and the transaction is aborted.
+        await finish(client, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      client.release();
+    } else client.release();
     for (const cb of committed) cb();
     return result;
   }

@@ -29,6 +29,12 @@ export interface Queryable {
   rows<R extends QueryResultRow>(stmt: Statement, values: unknown[], before?: Before[]): Promise<R[]>;
   /** Number of rows the statement affected. */
   run(stmt: Statement, values: unknown[]): Promise<number>;
+  /**
+   * A write whose result nobody reads: sent ahead of the transaction's next statement or of its
+   * COMMIT, in the same round trip. Its failure fails that statement (or the COMMIT), so the whole
+   * transaction still rolls back; only the report of the error comes one step later.
+   */
+  defer(stmt: Statement, values: unknown[]): void;
 }
 
 /** First row or null. */

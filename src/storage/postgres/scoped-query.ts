@@ -9,8 +9,9 @@ export interface ScopeSetting {
 // pg exports its Query class at run time; @types/pg declares it without the protocol hooks we use.
 interface ProtocolConnection {
   parse(msg: { text: string; name?: string }): void;
-  bind(msg: { statement?: string; values: unknown[] }): void;
+  bind(msg: { statement?: string; values: unknown[]; valueMapper?: (v: unknown) => unknown }): void;
   execute(msg: Record<string, never>): void;
+  sync(): void;
 }
 type QueryInternals = {
   prepare(connection: ProtocolConnection): void;
@@ -18,7 +19,9 @@ type QueryInternals = {
   handleDataRow(msg: unknown): void;
   handleCommandComplete(msg: unknown, connection: ProtocolConnection): void;
   requiresPreparation(): boolean;
+  handleError(err: Error, connection: ProtocolConnection): void;
 };
+const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
 const BaseQuery = pg.Query as unknown as new (
   config: pg.QueryConfig,
   values: unknown[] | undefined,
@@ -59,10 +62,18 @@ class PrefixedQuery extends BaseQuery {
   }
 
   override prepare(connection: ProtocolConnection): void {
-    for (const p of this.prefix) {
-      connection.parse({ text: p.text });
-      connection.bind({ values: p.values });
-      connection.execute({});
+    try {
+      for (const p of this.prefix) {
+        connection.parse({ text: p.text });
+        // The same value mapping pg applies to its own statements (numbers, Buffers, null, Dates).
+        connection.bind({ values: p.values, valueMapper: prepareValue });
+        connection.execute({});
+      }
+    } catch (err) {
+      // A value that cannot be sent: end the batch so the connection stays usable, fail this query.
+      connection.sync();
+      this.handleError(err as Error, connection);
+      return;
     }
     super.prepare(connection);
   }

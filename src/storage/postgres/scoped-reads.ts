@@ -40,4 +40,8 @@ export class ScopedReads implements Queryable {
   async run(stmt: Statement): Promise<number> {
     throw new Error(`${stmt.name} writes: run it in storage.transaction(), not storage.read()`);
   }
+
+  defer(stmt: Statement): void {
+    throw new Error(`${stmt.name} writes: run it in storage.transaction(), not storage.read()`);
+  }
 }

@@ -1,5 +1,6 @@
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { Scope } from '../types.js';
+import { SYSTEM_WRITE_LOCK_SQL } from './advisory-locks.js';
 import type { Before, Queryable, Statement } from './queryable.js';
 import { type PrefixStatement, queryWithPrefix, type ScopeSetting, scopeOpening } from './scoped-query.js';
 
@@ -27,7 +28,7 @@ export function settingFor(scope: Scope): ScopeSetting {
  * flows that READ COMMITTED alone would let two nodes interleave.
  */
 export const SYSTEM_WRITE_LOCK: PrefixStatement = {
-  text: 'SELECT pg_advisory_xact_lock(8031170449003426678)',
+  text: SYSTEM_WRITE_LOCK_SQL,
   values: [],
 };
 
@@ -38,6 +39,8 @@ export const SYSTEM_WRITE_LOCK: PrefixStatement = {
  */
 export class ScopedTransaction implements Queryable {
   private begun = false;
+  /** Writes waiting to travel with the next statement or the COMMIT (see Queryable.defer). */
+  private readonly deferred: PrefixStatement[] = [];
 
   constructor(
     readonly client: PoolClient,
@@ -46,9 +49,9 @@ export class ScopedTransaction implements Queryable {
     private readonly opening: PrefixStatement[] = [],
   ) {}
 
-  /** True once BEGIN has been sent (so COMMIT or ROLLBACK is owed). */
+  /** True once BEGIN has been sent or a write is waiting (so COMMIT or ROLLBACK is owed). */
   get started(): boolean {
-    return this.begun;
+    return this.begun || this.deferred.length > 0;
   }
 
   async rows<R extends QueryResultRow>(
@@ -63,9 +66,25 @@ export class ScopedTransaction implements Queryable {
     return (await this.exec(stmt, values, [])).rowCount ?? 0;
   }
 
+  defer(stmt: Statement, values: unknown[]): void {
+    this.deferred.push({ text: stmt.text, values });
+  }
+
+  /** COMMIT, preceded in the same round trip by any deferred write (and BEGIN if nothing ran yet). */
+  async commit(): Promise<void> {
+    const pending = this.deferred.splice(0);
+    if (!this.begun) {
+      this.begun = true;
+      pending.unshift(...scopeOpening('BEGIN', this.setting), ...this.opening);
+    }
+    if (pending.length === 0) await this.client.query('COMMIT');
+    else await queryWithPrefix(this.client, pending, { text: 'COMMIT' });
+  }
+
   private exec(stmt: Statement, values: unknown[], before: Before[]): Promise<QueryResult> {
     const config: QueryConfig = { name: stmt.name, text: stmt.text, values };
-    const prefix: PrefixStatement[] = before.map((b) => ({ text: b.stmt.text, values: b.values }));
+    const prefix: PrefixStatement[] = this.deferred.splice(0);
+    for (const b of before) prefix.push({ text: b.stmt.text, values: b.values });
     if (!this.begun) {
       this.begun = true;
       prefix.unshift(...scopeOpening('BEGIN', this.setting), ...this.opening);

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orgScope } from '../../src/storage/types.js';
+import { openVault, type Vault } from '../../src/vault.js';
+import { manifest } from '../support/manifests.js';
+import {
+  createIsolatedSchema,
+  type IsolatedSchema,
+  POSTGRES_SKIP_REASON,
+  POSTGRES_URL,
+} from '../support/postgres.js';
+
+/**
+ * The audit insert is deferred to travel with the COMMIT (one round trip fewer): its failure must
+ * still fail and roll back the whole transaction, change included.
+ */
+describe.skipIf(!POSTGRES_URL)(
+  `deferred audit write${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+  () => {
+    let schema: IsolatedSchema;
+    let dataDir: string;
+    let vault: Vault;
+
+    beforeAll(async () => {
+      schema = await createIsolatedSchema();
+      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-deferred-'));
+      vault = await openVault({
+        databaseUrl: schema.runtimeUrl,
+        databaseOwnerUrl: schema.ownerUrl,
+        dataDir,
+        masterKey: randomBytes(32).toString('base64'),
+        warn: () => {},
+      });
+    });
+    afterAll(async () => {
+      await vault?.close();
+      await schema?.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('a failing deferred audit insert rolls back the change it records', async () => {
+      const storage = vault.services.storage;
+      const last = await storage.read(orgScope('default'), (r) => r.audit.listAuditChain('default'));
+      expect(last.length).toBeGreaterThan(0);
+      const duplicate = last[0];
+      if (!duplicate) throw new Error('no audit event');
+      const attempt = storage.transaction(orgScope('default'), async (tx) => {
+        await tx.modules.upsertModule('default', {
+          moduleId: 'weather/openweather',
+          name: 'openweather',
+          category: 'weather',
+          platform: 'openweather',
+          version: '1.0.0',
+          status: 'installed',
+          healthStatus: 'unknown',
+          manifest: manifest('weather/openweather'),
+          now: new Date().toISOString(),
+        });
+        // Same (org, seq) as an existing event: the primary key refuses it, at COMMIT time.
+        await tx.audit.insertAuditEvent({ ...duplicate });
+      });
+      await expect(attempt).rejects.toThrow(/duplicate key/);
+      expect(await vault.org().modules.get('weather/openweather')).toBeNull();
+      // The connection went back to the pool clean: the next transaction works.
+      await vault.org().modules.install(manifest('weather/openweather'));
+      expect((await vault.system.verifyAuditChain('default')).ok).toBe(true);
+    });
+  },
+);
