@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { PostgresStorage } from '../src/storage/postgres/postgres-storage.js';
-import { queryOpeningScope } from '../src/storage/postgres/scoped-query.js';
+import { queryWithPrefix } from '../src/storage/postgres/scoped-query.js';
 import type { Vault } from '../src/vault.js';
 import type { Dataset } from './dataset.js';
 import type { BenchCase } from './harness.js';
@@ -10,7 +10,7 @@ import type { BenchCase } from './harness.js';
  * The PostgreSQL floors: the same statements, bare, through the SAME pool orgvault uses (so network
  * and pool costs are on both sides). A bare query as the runtime role sees no tenant row (RLS, no
  * org set), so the floors read copies of the tables without RLS, made by the owner. The `rls:` cases
- * then price RLS alone: the same scoped transaction (BEGIN, set_config, query, COMMIT) on the real
+ * then price RLS alone: the same scoped read (set_config + query in one round trip) on the real
  * table and on its copy.
  */
 export async function postgresCases(
@@ -79,18 +79,12 @@ export async function postgresCases(
       client.release();
     }
   };
-  /** One scoped read exactly as the adapter does it: BEGIN + set_config + query in one trip, COMMIT. */
+  /** One scoped read exactly as the adapter does it: set_config + query behind one Sync (scoped-reads.ts). */
   const scopedRead = async (org: string, config: pg.QueryConfig) => {
     const client = await pool.connect();
     try {
-      const r = await queryOpeningScope(
-        client,
-        'BEGIN READ ONLY',
-        { name: 'orgvault.org_id', value: org },
-        config,
-      );
-      await client.query('COMMIT');
-      return r.rows;
+      const opening = { text: 'SELECT set_config($1, $2, true)', values: ['orgvault.org_id', org] };
+      return (await queryWithPrefix(client, [opening], config)).rows;
     } finally {
       client.release();
     }
