@@ -46,8 +46,12 @@ export class KeyVerifier {
     this.clock = deps.clock;
   }
 
-  async verify(presented: string): Promise<VerifiedKey> {
-    const token = this.storage.changeToken ? this.storage.changeToken() : null;
+  /**
+   * `token`: the storage change token the caller already took for this request (the HTTP hook
+   * takes one per request and shares it); read here when not given.
+   */
+  async verify(presented: string, token?: string | null): Promise<VerifiedKey> {
+    if (token === undefined) token = this.storage.changeToken ? this.storage.changeToken() : null;
     const cacheKey = token === null || typeof presented !== 'string' ? null : sha256Hex(presented);
     const cached = cacheKey === null ? undefined : this.verified.get(cacheKey);
     if (cached !== undefined && cached.token === token) return this.accept(cached.row);

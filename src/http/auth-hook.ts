@@ -39,6 +39,8 @@ export function installAuthHook(
 ): void {
   const { vault, metrics, limiter } = deps;
   app.decorateRequest('auth', null);
+  app.decorateRequest('storageToken', null);
+  const storage = vault.services.storage;
   app.addHook('onRequest', async (request, reply) => {
     // Preflights are never blocked by auth (CORS answers them, or the 404 handler does).
     if (request.method === 'OPTIONS') return;
@@ -55,8 +57,13 @@ export function installAuthHook(
     if (limited) return limited;
 
     const key = presentedKey(request);
+    // Taken before any read of this request: whatever is cached under it is at least this fresh.
+    const token = storage.changeToken ? storage.changeToken() : null;
+    request.storageToken = token;
     const result =
-      key === null ? ({ ok: false, code: 'MISSING' } as const) : await vault.services.keyVerifier.verify(key);
+      key === null
+        ? ({ ok: false, code: 'MISSING' } as const)
+        : await vault.services.keyVerifier.verify(key, token);
     if (!result.ok) {
       metrics.authFailures.inc({ reason: result.code.toLowerCase() });
       // The reason is for operators only (the client gets the same 401 whatever it was); never the key.

@@ -20,6 +20,11 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: AuthContext | null;
+    /**
+     * The storage change token taken when the request was authenticated (null: the storage has
+     * none). Caches consulted later in the request use it, so the database is asked once.
+     */
+    storageToken: string | null;
   }
   interface FastifyInstance {
     /** Every route as registered, with its declaration: walked by tests and tooling. */

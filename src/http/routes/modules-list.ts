@@ -33,7 +33,7 @@ export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): vo
       const { status, category } = request.query;
       // The key holds the org first: an answer is only ever served to callers of the same org.
       const key = `${orgId}\0${status ?? ''}\0${category ?? ''}`;
-      const token = cache.token();
+      const token = request.storageToken ?? cache.token();
       let body = cache.get(key, token);
       if (body === null) {
         const modules = await vault.services.modules.list(orgId, { status, category });
