@@ -11,7 +11,8 @@ interface Finding {
 /**
  * `orgvault doctor`: prints the checks the server runs at start (PostgreSQL: schema version, runtime
  * role neither superuser nor BYPASSRLS nor table owner, RLS enabled and forced on every tenant
- * table). Exit 1 when one fails. Never prints a URL: it may carry a password.
+ * table; Redis when ORGVAULT_REDIS_URL is set). Exit 1 when one fails. Never prints a URL: it may
+ * carry a password.
  */
 export function registerDoctorCommand(program: Command): void {
   program
@@ -42,6 +43,7 @@ export function registerDoctorCommand(program: Command): void {
             : 'ORGVAULT_DATABASE_OWNER_URL is not set: the schema must already be migrated',
         });
       }
+      if (config.redisUrl) findings.push(await checkRedis(config.redisUrl));
       const ok = findings.every((f) => f.ok);
       if (opts.json) printJson({ ok, engine, checks: findings });
       else {
@@ -54,4 +56,29 @@ export function registerDoctorCommand(program: Command): void {
       }
       if (!ok) process.exitCode = 1;
     });
+}
+
+/** Several nodes share rate-limit counters through Redis: say whether it answers (never its URL). */
+async function checkRedis(url: string): Promise<Finding> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    const pong = await redis.ping();
+    return { ok: pong === 'PONG', check: 'rate-limit store', detail: 'Redis (ORGVAULT_REDIS_URL) answers' };
+  } catch (err) {
+    return {
+      ok: false,
+      check: 'rate-limit store',
+      detail: `Redis (ORGVAULT_REDIS_URL) does not answer: ${(err as Error).message}; the server would refuse to start`,
+    };
+  } finally {
+    redis.disconnect();
+  }
 }
