@@ -2,7 +2,7 @@ import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../audit/audit-
 import { type Clock, isoNow } from '../clock.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId, DEFAULT_ORG } from '../ids.js';
-import type { CreateOrgOptions, OrgDirectory } from '../orgs/org-directory.js';
+import { type CreateOrgOptions, type OrgDirectory, orgDetails } from '../orgs/org-directory.js';
 import { type Storage, SYSTEM_SCOPE } from '../storage/types.js';
 import type { IssuedApiKey } from './api-key-info.js';
 import type { ApiKeyService } from './api-key-service.js';
@@ -73,16 +73,7 @@ export class Bootstrapper {
     actor: ActorContext = LIBRARY_ACTOR,
   ): Promise<IssuedApiKey> {
     assertOrgId(orgId);
-    const name = options.name ?? orgId;
-    if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
-      throw new VaultError('VALIDATION_FAILED', 'org name must be 1 to 200 characters', { field: 'name' });
-    }
-    const plan = options.plan ?? null;
-    if (plan !== null && (typeof plan !== 'string' || plan.length > 64)) {
-      throw new VaultError('VALIDATION_FAILED', 'plan must be a string of at most 64 characters', {
-        field: 'plan',
-      });
-    }
+    const { name, plan } = orgDetails(orgId, options);
     return this.storage.transaction(SYSTEM_SCOPE, async (tx) => {
       await this.orgs.createIn(tx, orgId, { name, plan }, actor);
       const issued = await this.keys.issueIn(

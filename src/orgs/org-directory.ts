@@ -12,6 +12,21 @@ export interface CreateOrgOptions {
 /** Name given to `default` when orgvault creates it; an importer may replace this placeholder. */
 export const DEFAULT_ORG_NAME = 'Default organization';
 
+/** Checks the name and plan of a new org (the name defaults to the id). */
+export function orgDetails(orgId: string, options: CreateOrgOptions): { name: string; plan: string | null } {
+  const name = options.name ?? orgId;
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
+    throw new VaultError('VALIDATION_FAILED', 'org name must be 1 to 200 characters', { field: 'name' });
+  }
+  const plan = options.plan ?? null;
+  if (plan !== null && (typeof plan !== 'string' || plan.length > 64)) {
+    throw new VaultError('VALIDATION_FAILED', 'plan must be a string of at most 64 characters', {
+      field: 'plan',
+    });
+  }
+  return { name, plan };
+}
+
 /** Bound on remembered org ids; past it the set starts over (a cache, never the source of truth). */
 const KNOWN_LIMIT = 10_000;
 
@@ -54,16 +69,7 @@ export class OrgDirectory {
     actor: ActorContext = LIBRARY_ACTOR,
   ): Promise<OrgRow> {
     assertOrgId(orgId);
-    const name = options.name ?? orgId;
-    if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
-      throw new VaultError('VALIDATION_FAILED', 'org name must be 1 to 200 characters', { field: 'name' });
-    }
-    const plan = options.plan ?? null;
-    if (plan !== null && (typeof plan !== 'string' || plan.length > 64)) {
-      throw new VaultError('VALIDATION_FAILED', 'plan must be a string of at most 64 characters', {
-        field: 'plan',
-      });
-    }
+    const { name, plan } = orgDetails(orgId, options);
     return this.storage.transaction(SYSTEM_SCOPE, (tx) => this.createIn(tx, orgId, { name, plan }, actor));
   }
 
