@@ -23,8 +23,8 @@ describe('ModuleListCache', () => {
     const cache = new ModuleListCache(storage);
     const t = cache.token();
     expect(cache.get('acme', t)).toBeNull();
-    cache.set('acme', t, '{"modules":[]}');
-    expect(cache.get('acme', cache.token())).toBe('{"modules":[]}');
+    cache.set('acme', t, Buffer.from('{"modules":[]}'));
+    expect(cache.get('acme', cache.token())?.toString()).toBe('{"modules":[]}');
     expect(cache.get('globex', cache.token())).toBeNull();
     storage.bump();
     expect(cache.get('acme', cache.token())).toBeNull();
@@ -33,21 +33,21 @@ describe('ModuleListCache', () => {
   it('never caches without the capability', () => {
     const cache = new ModuleListCache(fakeStorage(false));
     expect(cache.token()).toBeNull();
-    cache.set('acme', cache.token(), 'x');
+    cache.set('acme', cache.token(), Buffer.from('x'));
     expect(cache.get('acme', cache.token())).toBeNull();
   });
 
   it('stays within its bounds', () => {
     const cache = new ModuleListCache(fakeStorage(true));
     const t = cache.token();
-    const big = 'x'.repeat(6 * 1024 * 1024);
+    const big = Buffer.alloc(6 * 1024 * 1024);
     cache.set('a', t, big);
     cache.set('b', t, big);
     cache.set('c', t, big); // over 16 MiB: starts over with c alone
     expect(cache.get('a', t)).toBeNull();
     expect(cache.get('c', t)).toBe(big);
-    for (let i = 0; i < 1500; i++) cache.set(`org-${i}`, t, '{}');
-    expect(cache.get('org-1499', t)).toBe('{}');
+    for (let i = 0; i < 1500; i++) cache.set(`org-${i}`, t, Buffer.from('{}'));
+    expect(cache.get('org-1499', t)?.toString()).toBe('{}');
     expect(cache.get('org-0', t)).toBeNull();
   });
 });

@@ -37,10 +37,10 @@ export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): vo
       let body = cache.get(key, token);
       if (body === null) {
         const modules = await vault.services.modules.list(orgId, { status, category });
-        body = JSON.stringify({ modules: modules.map(toModuleJson) });
+        body = Buffer.from(JSON.stringify({ modules: modules.map(toModuleJson) }));
         cache.set(key, token, body);
       }
-      // A string is sent as it is (the schema above documents its shape).
+      // Bytes are sent as they are (the schema above documents their shape).
       return reply.type('application/json; charset=utf-8').send(body);
     },
   );
