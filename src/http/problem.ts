@@ -9,7 +9,21 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   request_id: string;
+  /** The library's more specific code, where the contract's list has no exact match (see CONTRACT_CODE). */
+  reason?: ErrorCode;
 }
+
+/**
+ * DESIGN.md fixes the codes an HTTP client can see. Library codes outside that list are answered
+ * with the nearest contract code (and its status), the specific one kept in `reason`; an upstream
+ * module failure keeps 502 (the gateway failed, not orgvault) under the INTERNAL code.
+ */
+const CONTRACT_CODE: Partial<Record<ErrorCode, { code: ErrorCode; status: number }>> = {
+  MODULE_DISABLED: { code: 'CONFLICT', status: 409 },
+  MODULE_NOT_EXECUTABLE: { code: 'CONFLICT', status: 409 },
+  MODULE_UNHEALTHY: { code: 'CONFLICT', status: 409 },
+  MODULE_CALL_FAILED: { code: 'INTERNAL', status: 502 },
+};
 
 /** Codes whose message may describe internals: the client gets a plain INTERNAL instead. */
 const HIDDEN = new Set<ErrorCode>([
@@ -20,15 +34,21 @@ const HIDDEN = new Set<ErrorCode>([
   'CONFIG_INVALID',
 ]);
 
-export function problem(code: ErrorCode, detail: string, requestId: string): Problem {
-  return {
+export function problem(given: ErrorCode, detail: string, requestId: string): Problem {
+  // An unknown org is answered exactly like any missing object; internals never reach a client.
+  if (given !== 'INTERNAL' && HIDDEN.has(given)) return problem('INTERNAL', 'internal error', requestId);
+  const code = given === 'ORG_NOT_FOUND' ? 'NOT_FOUND' : given;
+  const contract = CONTRACT_CODE[code];
+  const p: Problem = {
     type: `urn:orgvault:problem:${code.toLowerCase().replaceAll('_', '-')}`,
     title: ERROR_TITLES[code],
-    status: ERROR_STATUS[code],
+    status: contract?.status ?? ERROR_STATUS[code],
     detail,
-    code,
+    code: contract?.code ?? code,
     request_id: requestId,
   };
+  if (contract) p.reason = code;
+  return p;
 }
 
 /** Maps Fastify's own client errors (parsing, validation, limits) onto our codes. */
@@ -64,9 +84,8 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
       request.log.error({ err: { code: err.code, message: err.message } }, 'internal error');
       return problem('INTERNAL', 'internal error', request.id);
     }
-    // ORG_NOT_FOUND is a tenant-side 404: answered like any missing object.
-    const code = err.code === 'ORG_NOT_FOUND' ? 'NOT_FOUND' : err.code;
-    return problem(code, err.message, request.id);
+    // ORG_NOT_FOUND is a tenant-side 404: answered like any missing object (problem() maps it).
+    return problem(err.code, err.message, request.id);
   }
   const mapped = fromFastifyError(err as FastifyError);
   if (mapped !== null) return problem(mapped.code, mapped.detail, request.id);

@@ -13,8 +13,21 @@ export const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: { type: 'string' },
+    code: {
+      type: 'string',
+      enum: [
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'CONFLICT',
+        'VALIDATION_FAILED',
+        'PAYLOAD_TOO_LARGE',
+        'RATE_LIMITED',
+        'INTERNAL',
+      ],
+    },
     request_id: { type: 'string' },
+    reason: { type: 'string', description: "the library's more specific code, when there is one" },
   },
   required: ['type', 'title', 'status', 'detail', 'code', 'request_id'],
 } as const;

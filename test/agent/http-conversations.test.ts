@@ -147,18 +147,19 @@ for (const backend of await selectedBackends()) {
       expect((await get(keys['acme:viewer'] as string, 'shared')).json().state.total_tool_calls).toBe(1);
     });
 
-    it('failures are problem+json with their code; upstream failures are 502, the breaker 503 with retry-after', async () => {
+    it('failures are problem+json with a contract code and the specific reason; upstream failures are 502, the open breaker 409 with retry-after', async () => {
       const fail = { module_id: MOD, action: 'fail', input: {} };
       const first = await invoke(keys['acme:operator'], 'f', fail);
       expect(first.statusCode).toBe(502);
       expect(first.json()).toMatchObject({
-        code: 'MODULE_CALL_FAILED',
+        code: 'INTERNAL',
+        reason: 'MODULE_CALL_FAILED',
         detail: `module "${MOD}" answered HTTP 500`,
       });
       await invoke(keys['acme:operator'], 'f', fail);
       const open = await invoke(keys['acme:operator'], 'f', weather('x'));
-      expect(open.statusCode).toBe(503);
-      expect(open.json()).toMatchObject({ code: 'MODULE_UNHEALTHY' });
+      expect(open.statusCode).toBe(409);
+      expect(open.json()).toMatchObject({ code: 'CONFLICT', reason: 'MODULE_UNHEALTHY' });
       expect(Number(open.headers['retry-after'])).toBeGreaterThan(0);
 
       const state = (await get(keys['acme:viewer'] as string, 'f')).json().state;
@@ -175,7 +176,7 @@ for (const backend of await selectedBackends()) {
       await vault.org('acme').modules.disable(MOD);
       const disabled = await invoke(keys['acme:operator'], 'f', weather('x'));
       expect(disabled.statusCode).toBe(409);
-      expect(disabled.json()).toMatchObject({ code: 'MODULE_DISABLED' });
+      expect(disabled.json()).toMatchObject({ code: 'CONFLICT', reason: 'MODULE_DISABLED' });
       const absent = await invoke(keys['acme:operator'], 'f', { module_id: 'x/y', action: 'a' });
       expect(absent.statusCode).toBe(404);
     });
