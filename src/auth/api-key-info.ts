@@ -81,6 +81,9 @@ export function toApiKeyJson(k: ApiKeyInfo) {
   };
 }
 
+/** A rotation's result: the new key, and until when the key it replaces keeps working. */
+export type RotatedApiKey = IssuedApiKey & { rotatedFrom: string; rotatedFromGraceUntil: string };
+
 export function toIssuedKeyJson(k: IssuedApiKey) {
   return { api_key: k.apiKey, ...toApiKeyJson(k) };
 }

@@ -12,7 +12,13 @@ import {
   type Storage,
 } from '../storage/types.js';
 import { ANY_KEY_ID_PATTERN, generateApiKey } from './api-key-format.js';
-import { type ApiKeyInfo, type IssuedApiKey, toApiKeyInfo, unusableReason } from './api-key-info.js';
+import {
+  type ApiKeyInfo,
+  type IssuedApiKey,
+  type RotatedApiKey,
+  toApiKeyInfo,
+  unusableReason,
+} from './api-key-info.js';
 import { isRole, roleAtMost } from './permissions.js';
 
 export interface CreateKeyInput {
@@ -141,7 +147,7 @@ export class ApiKeyService {
     options: RotateOptions,
     actor: ActorContext,
     ceiling?: Role,
-  ): Promise<(IssuedApiKey & { rotatedFrom: string }) | null> {
+  ): Promise<RotatedApiKey | null> {
     assertOrgId(orgId);
     const graceSeconds = options.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
@@ -187,7 +193,7 @@ export class ApiKeyService {
         },
         now,
       );
-      return { ...issued, rotatedFrom: keyId };
+      return { ...issued, rotatedFrom: keyId, rotatedFromGraceUntil: graceUntil };
     });
   }
 

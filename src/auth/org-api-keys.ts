@@ -1,5 +1,5 @@
 import type { ActorContext } from '../audit/audit-log.js';
-import type { ApiKeyInfo, IssuedApiKey } from './api-key-info.js';
+import type { ApiKeyInfo, IssuedApiKey, RotatedApiKey } from './api-key-info.js';
 import type { ApiKeyService, CreateKeyInput, RotateOptions } from './api-key-service.js';
 
 /** One org's API keys, as the library exposes them (`vault.org(id).keys`). */
@@ -21,10 +21,7 @@ export class OrgApiKeys {
     return this.keys.get(this.orgId, keyId);
   }
   /** Null when the key is not in this org. */
-  rotate(
-    keyId: string,
-    options: RotateOptions = {},
-  ): Promise<(IssuedApiKey & { rotatedFrom: string }) | null> {
+  rotate(keyId: string, options: RotateOptions = {}): Promise<RotatedApiKey | null> {
     return this.keys.rotate(this.orgId, keyId, options, this.actor);
   }
   /** False when the key is not in this org. */

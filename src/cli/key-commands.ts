@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { toApiKeyJson, toIssuedKeyJson } from '../auth/api-key-info.js';
 import type { Vault } from '../vault.js';
+import { integerIn } from './arguments.js';
 import { CliError, printJson, printTable, withVault } from './context.js';
 
 /** The org of a key named by id alone (the CLI is local and may look across orgs). */
@@ -9,13 +10,6 @@ async function orgOfKey(vault: Vault, keyId: string, org: string | undefined): P
   const found = await vault.services.apiKeys.findOrgOfKey(keyId);
   if (found === null) throw new CliError(`API key "${keyId}" not found`);
   return found;
-}
-
-function parseGrace(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError('--grace-seconds must be a non-negative integer');
-  return n;
 }
 
 export function registerKeyCommands(program: Command): void {
@@ -72,15 +66,21 @@ export function registerKeyCommands(program: Command): void {
     .command('rotate <key_id>')
     .description('issue a new key with the same role; the old one works until the grace period ends')
     .option('--org <org_id>', 'organization id (found from the key id when omitted)')
-    .option('--grace-seconds <s>', 'how long the old key keeps working (default 86400)')
-    .action(async (keyId: string, opts: { org?: string; graceSeconds?: string }) => {
+    .option(
+      '--grace-seconds <s>',
+      'how long the old key keeps working (default 86400)',
+      integerIn(0, 365 * 86400),
+    )
+    .action(async (keyId: string, opts: { org?: string; graceSeconds?: number }) => {
       await withVault(async (vault) => {
         const org = await orgOfKey(vault, keyId, opts.org);
-        const rotated = await vault
-          .org(org)
-          .keys.rotate(keyId, { graceSeconds: parseGrace(opts.graceSeconds) });
+        const rotated = await vault.org(org).keys.rotate(keyId, { graceSeconds: opts.graceSeconds });
         if (rotated === null) throw new CliError(`API key "${keyId}" not found`);
-        printJson({ ...toIssuedKeyJson(rotated), rotated_from: rotated.rotatedFrom });
+        printJson({
+          ...toIssuedKeyJson(rotated),
+          rotated_from: rotated.rotatedFrom,
+          rotated_from_grace_until: rotated.rotatedFromGraceUntil,
+        });
       });
     });
 }

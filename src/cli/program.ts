@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerBootstrapCommand } from './bootstrap-command.js';
@@ -10,6 +11,10 @@ import { registerMigrateCommand } from './migrate-command.js';
 import { registerModuleCommands } from './module-commands.js';
 import { registerOrgCommands } from './org-commands.js';
 import { registerServeCommand } from './serve-command.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const ENV_HELP = `
 Environment (the same as the server's):
@@ -25,6 +30,7 @@ Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
 export function buildProgram(): Command {
   const program = new Command('orgvault')
     .description('orgvault: multi-tenant modules, credentials, API keys and audit for LLM agents')
+    .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', ENV_HELP)
     .exitOverride();
@@ -39,7 +45,21 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerImportCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
+  acceptJsonEverywhere(program);
   return program;
+}
+
+/**
+ * DESIGN.md: `--json` output is one JSON document on stdout. Commands that always print JSON
+ * (bootstrap, orgs create, keys create...) accept the flag too, so scripts can pass it uniformly.
+ */
+function acceptJsonEverywhere(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    if (sub.commands.length > 0) acceptJsonEverywhere(sub);
+    else if (sub.name() !== 'serve' && !sub.options.some((o) => o.long === '--json')) {
+      sub.option('--json', 'print JSON (this command always does)');
+    }
+  }
 }
 
 /** Runs the CLI and returns the exit code (never throws). */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { startServer } from '../http/server.js';
 import { createRequestLimiter } from '../ratelimit/create-limiter.js';
-import { CliError } from './context.js';
+import { integerIn } from './arguments.js';
 
 /** `orgvault serve`: runs the HTTP API until SIGTERM/SIGINT, then shuts down gracefully. */
 export function registerServeCommand(program: Command): void {
@@ -10,14 +10,9 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('run the HTTP API (default 127.0.0.1:8003)')
     .option('--host <host>', 'address to listen on (ORGVAULT_HOST)')
-    .option('--port <port>', 'port to listen on (ORGVAULT_PORT)')
-    .action(async (opts: { host?: string; port?: string }) => {
-      let port: number | undefined;
-      if (opts.port !== undefined) {
-        port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new CliError('--port must be 0 to 65535');
-      }
+    .option('--port <port>', 'port to listen on (ORGVAULT_PORT)', integerIn(0, 65535))
+    .action(async (opts: { host?: string; port?: number }) => {
+      const port = opts.port;
       const config = loadConfig({
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(port !== undefined ? { port } : {}),

@@ -108,6 +108,7 @@ export const issuedKeySchema = {
     api_key: { type: 'string', description: 'the key itself; shown once, never retrievable again' },
     ...apiKeyProperties,
     rotated_from: { type: 'string' },
+    rotated_from_grace_until: { type: 'string', description: 'until when the replaced key keeps working' },
   },
   required: ['api_key', 'key_id', 'org_id', 'role'],
 } as const;

@@ -107,6 +107,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('NEXUS defects 3, 4, 7 
       const fresh = rotated.json();
       expect(fresh.role).toBe('operator');
       expect(fresh.rotated_from).toBe(org.keyIds.operator);
+      // The answer says until when the replaced key keeps working.
+      expect(Date.parse(fresh.rotated_from_grace_until) - clock().getTime()).toBe(3600_000);
       const me = (key: string) => call(world.app, 'GET', '/v1/me', { key });
 
       clock.advance(3599_000);

@@ -105,7 +105,7 @@ describe('orgvault CLI (auth commands)', () => {
     const table = await runOrgvault(['keys', 'list', '--org', 'acme'], env);
     expect(table.stdout.split('\n')[0]).toMatch(/^KEY_ID\s+ROLE\s+STATUS/);
     expect(table.stdout).toContain(at);
-    expect((await runOrgvault(['serve', '--port', 'http'], env)).code).toBe(1);
+    expect((await runOrgvault(['serve', '--port', 'http'], env)).code).toBe(2); // a malformed option value is bad usage
   });
 
   it('audit verify: exit 0 on an intact chain, exit 1 after one row is edited by SQL', async () => {

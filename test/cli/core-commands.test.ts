@@ -115,3 +115,27 @@ describe('orgvault CLI (core commands)', () => {
     expect(r.stderr).toContain('ORGVAULT_MASTER_KEY');
   });
 });
+
+describe('orgvault CLI (usage)', () => {
+  it('--version prints the package version; --json is accepted by every command that prints JSON', async () => {
+    const version = await runOrgvault(['--version'], {});
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const db = await sqliteBackend.fresh();
+    try {
+      const env = {
+        ORGVAULT_DATABASE_URL: db.options.databaseUrl,
+        ORGVAULT_DATA_DIR: db.options.dataDir,
+        ORGVAULT_MASTER_KEY: db.options.masterKey,
+      };
+      const created = await runOrgvault(['orgs', 'create', 'acme', '--json'], env);
+      expect(created.code).toBe(0);
+      expect(JSON.parse(created.stdout)).toMatchObject({ org_id: 'acme', role: 'owner' });
+      const boot = await runOrgvault(['bootstrap', '--json'], env);
+      expect(boot.code).toBe(1); // acme's owner key is a usable key: bootstrap is over
+      expect(boot.stderr).not.toContain('unknown option');
+    } finally {
+      await db.dispose();
+    }
+  });
+});

@@ -39,7 +39,11 @@ export function apiKeyRotateRoute(app: FastifyInstance, { vault }: RouteDeps): v
       );
       if (rotated === null) throw new VaultError('NOT_FOUND', `API key "${request.params.key_id}" not found`);
       reply.code(201);
-      return { ...toIssuedKeyJson(rotated), rotated_from: rotated.rotatedFrom };
+      return {
+        ...toIssuedKeyJson(rotated),
+        rotated_from: rotated.rotatedFrom,
+        rotated_from_grace_until: rotated.rotatedFromGraceUntil,
+      };
     },
   );
 }
