@@ -101,7 +101,16 @@ export class SqliteModuleStore implements ModuleStore {
     );
     this.importRow = prepare(
       db,
-      `INSERT OR REPLACE INTO modules (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      // An upsert, never INSERT OR REPLACE: a REPLACE deletes the row first, and with it (by cascade)
+      // the module's credentials; and it is NEXUS's defect 1 pattern.
+      `INSERT INTO modules (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, module_id) DO UPDATE SET
+         name = excluded.name, category = excluded.category, platform = excluded.platform,
+         version = excluded.version, status = excluded.status, health_status = excluded.health_status,
+         manifest = excluded.manifest, installed_at = excluded.installed_at, updated_at = excluded.updated_at,
+         failure_count = excluded.failure_count, success_count = excluded.success_count,
+         consecutive_failures = excluded.consecutive_failures, last_failure_at = excluded.last_failure_at,
+         last_used_at = excluded.last_used_at`,
     );
     this.setStatus = prepare(
       db,
