@@ -50,6 +50,37 @@ for (const backend of await selectedBackends()) {
       expect(await acme.conversations.get('never')).toBeNull();
     });
 
+    it("NEXUS defect 8: the state's org reaches the module call (never a hard-coded default)", async () => {
+      await vault.org().modules.install(echoManifest());
+      await vault.org().credentials.store(ECHO, { api_key: 'default-org-key-1' });
+      await vault.org('acme').modules.install({ ...echoManifest(), version: '2.0.0' });
+      await vault
+        .org('acme')
+        .credentials.store('demo/leaky', { api_key: 'x' })
+        .catch(() => undefined);
+      await vault
+        .org('acme')
+        .modules.install({ name: 'leaky', category: 'demo', platform: 'leaky', version: '1.0.0' });
+      await vault.org('acme').credentials.store('demo/leaky', { api_key: 'acme-only-key-42' });
+      // The module code sees the org and the credentials of the state's org, and only those.
+      const acmeState = createInitialState('run-1', { orgId: 'acme' });
+      const { result } = await vault.org('acme').conversations.invoke(acmeState, {
+        moduleId: 'demo/leaky',
+        action: 'whoami',
+      });
+      expect(result).toEqual({ orgId: 'acme', key: '[redacted]' });
+      // The default org has no such module: its handle never falls through to acme's.
+      await expect(
+        vault
+          .org()
+          .conversations.invoke(createInitialState('run-2'), { moduleId: 'demo/leaky', action: 'whoami' }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      // A state that names acme is refused by another org's handle, as if nothing existed.
+      await expect(
+        vault.org().conversations.invoke(acmeState, { moduleId: ECHO, action: 'echo' }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
     it('the default org is where a handle with no org, and a state with orgId null, land', async () => {
       await vault.org().modules.install(echoManifest());
       const external = createInitialState('loop-1', { userId: 'u1', metadata: { source: 'langgraph' } });
