@@ -56,10 +56,6 @@ for (const backend of await selectedBackends()) {
       await vault.org('acme').modules.install({ ...echoManifest(), version: '2.0.0' });
       await vault
         .org('acme')
-        .credentials.store('demo/leaky', { api_key: 'x' })
-        .catch(() => undefined);
-      await vault
-        .org('acme')
         .modules.install({ name: 'leaky', category: 'demo', platform: 'leaky', version: '1.0.0' });
       await vault.org('acme').credentials.store('demo/leaky', { api_key: 'acme-only-key-42' });
       // The module code sees the org and the credentials of the state's org, and only those.
