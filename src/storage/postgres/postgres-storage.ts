@@ -10,6 +10,7 @@ import { PgMasterKeyStore, PgOrgKeyStore } from './org-keys.js';
 import { PgOrgStore } from './orgs.js';
 import type { Queryable } from './queryable.js';
 import { assertRowLevelSecurity } from './rls-check.js';
+import { isTainted } from './scoped-query.js';
 import { ScopedReads } from './scoped-reads.js';
 import { ScopedTransaction, SYSTEM_WRITE_LOCK, settingFor } from './scoped-transaction.js';
 
@@ -105,7 +106,7 @@ export class PostgresStorage implements Storage {
       try {
         return await fn(repositoriesOf(new ScopedReads(client, setting), (cb) => cb()));
       } finally {
-        client.release();
+        release(client);
       }
     }
     const serialise = scope.kind === 'system';
@@ -116,7 +117,7 @@ export class PostgresStorage implements Storage {
       result = await fn(repositoriesOf(tx, (cb) => void committed.push(cb)));
     } catch (err) {
       if (tx.started) await finish(client, 'ROLLBACK').catch(() => undefined);
-      else client.release();
+      else release(client);
       throw err;
     }
     if (tx.started) {
@@ -127,8 +128,8 @@ export class PostgresStorage implements Storage {
         await finish(client, 'ROLLBACK').catch(() => undefined);
         throw err;
       }
-      client.release();
-    } else client.release();
+      release(client);
+    } else release(client);
     for (const cb of committed) cb();
     return result;
   }
@@ -148,7 +149,13 @@ async function finish(client: pg.PoolClient, command: 'COMMIT' | 'ROLLBACK'): Pr
     client.release(err as Error);
     throw err;
   }
-  client.release();
+  release(client);
+}
+
+/** Back to the pool, unless a failed batch left its prepared statements uncertain (then discarded). */
+function release(client: pg.PoolClient): void {
+  if (isTainted(client)) client.release(new Error('prepared statements uncertain after a failed batch'));
+  else client.release();
 }
 
 /** Runs migrations on a short-lived owner connection and grants the runtime role its DML. */

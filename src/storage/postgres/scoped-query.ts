@@ -8,12 +8,16 @@ export interface ScopeSetting {
 
 // pg exports its Query class at run time; @types/pg declares it without the protocol hooks we use.
 interface ProtocolConnection {
+  /** Named statements this connection holds (pg's own bookkeeping, shared with its queries). */
+  parsedStatements: Record<string, string>;
   parse(msg: { text: string; name?: string }): void;
   bind(msg: { statement?: string; values: unknown[]; valueMapper?: (v: unknown) => unknown }): void;
   execute(msg: Record<string, never>): void;
   sync(): void;
 }
 type QueryInternals = {
+  name?: string;
+  text?: string;
   prepare(connection: ProtocolConnection): void;
   handleRowDescription(msg: unknown): void;
   handleDataRow(msg: unknown): void;
@@ -28,8 +32,19 @@ const BaseQuery = pg.Query as unknown as new (
   callback: (err: Error | null, result: pg.QueryResult) => void,
 ) => QueryInternals;
 
+interface Tainted {
+  orgvaultTainted?: boolean;
+}
+
+/** True when a failed batch left this client's prepared statements uncertain: discard, never reuse. */
+export function isTainted(client: pg.ClientBase): boolean {
+  return (client as unknown as { connection?: Tainted }).connection?.orgvaultTainted === true;
+}
+
 /** A statement sent ahead of another in the same round trip; its result is discarded. */
 export interface PrefixStatement {
+  /** When set, prepared once per connection under this name and reused (no parse and plan per use). */
+  name?: string;
   text: string;
   values: unknown[];
 }
@@ -47,6 +62,8 @@ export interface PrefixStatement {
  */
 class PrefixedQuery extends BaseQuery {
   private prefixPending: number;
+  /** Named statements this batch parses, its own included (a failure then taints the connection). */
+  private readonly parsedHere: string[] = [];
 
   constructor(
     config: pg.QueryConfig,
@@ -62,11 +79,20 @@ class PrefixedQuery extends BaseQuery {
   }
 
   override prepare(connection: ProtocolConnection): void {
+    // pg records a named statement as parsed on the first ParseComplete of the batch, which may be a
+    // prefix's; if the batch then fails, the server skipped our Parse: forget it (see handleError).
+    if (this.name && connection.parsedStatements[this.name] !== this.text) this.parsedHere.push(this.name);
     try {
       for (const p of this.prefix) {
-        connection.parse({ text: p.text });
+        if (p.name === undefined) connection.parse({ text: p.text });
+        else if (connection.parsedStatements[p.name] !== p.text) {
+          connection.parse({ name: p.name, text: p.text });
+          // Recorded now, as pg does for its own statements; a failed batch taints the connection.
+          connection.parsedStatements[p.name] = p.text;
+          this.parsedHere.push(p.name);
+        }
         // The same value mapping pg applies to its own statements (numbers, Buffers, null, Dates).
-        connection.bind({ values: p.values, valueMapper: prepareValue });
+        connection.bind({ statement: p.name ?? '', values: p.values, valueMapper: prepareValue });
         connection.execute({});
       }
     } catch (err) {
@@ -76,6 +102,14 @@ class PrefixedQuery extends BaseQuery {
       return;
     }
     super.prepare(connection);
+  }
+
+  override handleError(err: Error, connection: ProtocolConnection): void {
+    // The batch failed after parsing named statements: which Parse the server ran before the error,
+    // and which it skipped, cannot be told from here (pg records the main statement as parsed on the
+    // first ParseComplete, even a prefix's). Such a connection must not be reused (see isTainted).
+    if (this.parsedHere.length > 0) (connection as ProtocolConnection & Tainted).orgvaultTainted = true;
+    super.handleError(err, connection);
   }
 
   // The prefix statements answer first; their rows and tags are not this query's result.
@@ -108,8 +142,8 @@ export function queryWithPrefix(
 /** What opens a scoped transaction: BEGIN and the transaction-local setting (SET LOCAL). */
 export function scopeOpening(begin: 'BEGIN' | 'BEGIN READ ONLY', setting: ScopeSetting): PrefixStatement[] {
   return [
-    { text: begin, values: [] },
-    { text: 'SELECT set_config($1, $2, true)', values: [setting.name, setting.value] },
+    { name: begin === 'BEGIN' ? 'ov_begin' : 'ov_begin_ro', text: begin, values: [] },
+    { name: 'ov_set_scope', text: 'SELECT set_config($1, $2, true)', values: [setting.name, setting.value] },
   ];
 }
 

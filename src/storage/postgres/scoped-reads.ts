@@ -22,7 +22,11 @@ export class ScopedReads implements Queryable {
     readonly client: PoolClient,
     setting: ScopeSetting,
   ) {
-    this.opening = { text: 'SELECT set_config($1, $2, true)', values: [setting.name, setting.value] };
+    this.opening = {
+      name: 'ov_set_scope',
+      text: 'SELECT set_config($1, $2, true)',
+      values: [setting.name, setting.value],
+    };
   }
 
   async rows<R extends QueryResultRow>(
@@ -32,7 +36,10 @@ export class ScopedReads implements Queryable {
   ): Promise<R[]> {
     if (stmt.writes)
       throw new Error(`${stmt.name} writes: run it in storage.transaction(), not storage.read()`);
-    const prefix = [this.opening, ...before.map((b) => ({ text: b.stmt.text, values: b.values }))];
+    const prefix = [
+      this.opening,
+      ...before.map((b) => ({ name: b.stmt.name, text: b.stmt.text, values: b.values })),
+    ];
     const result = await queryWithPrefix(this.client, prefix, { name: stmt.name, text: stmt.text, values });
     return result.rows as R[];
   }

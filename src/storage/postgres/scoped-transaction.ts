@@ -28,6 +28,7 @@ export function settingFor(scope: Scope): ScopeSetting {
  * flows that READ COMMITTED alone would let two nodes interleave.
  */
 export const SYSTEM_WRITE_LOCK: PrefixStatement = {
+  name: 'ov_system_write_lock',
   text: SYSTEM_WRITE_LOCK_SQL,
   values: [],
 };
@@ -67,7 +68,7 @@ export class ScopedTransaction implements Queryable {
   }
 
   defer(stmt: Statement, values: unknown[]): void {
-    this.deferred.push({ text: stmt.text, values });
+    this.deferred.push({ name: stmt.name, text: stmt.text, values });
   }
 
   /** COMMIT, preceded in the same round trip by any deferred write (and BEGIN if nothing ran yet). */
@@ -78,13 +79,13 @@ export class ScopedTransaction implements Queryable {
       pending.unshift(...scopeOpening('BEGIN', this.setting), ...this.opening);
     }
     if (pending.length === 0) await this.client.query('COMMIT');
-    else await queryWithPrefix(this.client, pending, { text: 'COMMIT' });
+    else await queryWithPrefix(this.client, pending, { name: 'ov_commit', text: 'COMMIT' });
   }
 
   private exec(stmt: Statement, values: unknown[], before: Before[]): Promise<QueryResult> {
     const config: QueryConfig = { name: stmt.name, text: stmt.text, values };
     const prefix: PrefixStatement[] = this.deferred.splice(0);
-    for (const b of before) prefix.push({ text: b.stmt.text, values: b.values });
+    for (const b of before) prefix.push({ name: b.stmt.name, text: b.stmt.text, values: b.values });
     if (!this.begun) {
       this.begun = true;
       prefix.unshift(...scopeOpening('BEGIN', this.setting), ...this.opening);
