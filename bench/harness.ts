@@ -65,11 +65,18 @@ export async function measure(c: BenchCase, opts: { rounds: number; roundMs: num
   }
   const ops = median(ours);
   const floor = median(floors);
-  return {
+  const result: CaseResult = {
     ops_per_s: Math.round(ops),
     floor_ops_per_s: Math.round(floor),
     ratio: Number((floor / ops).toFixed(2)),
   };
+  if (c.bareStatement) {
+    const lone: number[] = [];
+    for (let r = 0; r < Math.min(3, opts.rounds); r++)
+      lone.push(await rate(c.bareStatement, opts.roundMs, offset));
+    result.bare_statement_ops_per_s = Math.round(median(lone));
+  }
+  return result;
 }
 
 export function printTable(results: Record<string, CaseResult>, note: string): void {

@@ -124,6 +124,13 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
       floor: (i) => {
         const [org, mod] = pick(i);
         const m = data.manifestFor(mod, i);
+        inTransactionWithAudit(org, mod, () =>
+          upsertModule.run(org, mod, m.name, m.category, m.platform, m.version, JSON.stringify(m), now, now),
+        );
+      },
+      bareStatement: (i) => {
+        const [org, mod] = pick(i);
+        const m = data.manifestFor(mod, i);
         return upsertModule.run(
           org,
           mod,
