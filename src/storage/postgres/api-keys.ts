@@ -1,45 +1,11 @@
-import type { ApiKeyRow, ApiKeyStatus, ApiKeyStore, Role } from '../types.js';
+import { API_KEY_COLUMNS, type ApiKeyRecord as ApiKeyRecordOf, apiKeyFromRecord } from '../row-records.js';
+import type { ApiKeyRow, ApiKeyStore } from '../types.js';
 import { BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
 import { one, type Queryable, statement } from './queryable.js';
 
-interface ApiKeyRecord {
-  key_id: string;
-  org_id: string;
-  hash: string;
-  legacy: boolean;
-  role: string;
-  name: string | null;
-  status: string;
-  created_at: string;
-  created_by: string | null;
-  expires_at: string | null;
-  grace_until: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  rotated_to: string | null;
-  rate_limit_per_minute: number | null;
-}
-
-const COLUMNS =
-  'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
-
-const toApiKey = (r: ApiKeyRecord): ApiKeyRow => ({
-  keyId: r.key_id,
-  orgId: r.org_id,
-  hash: r.hash,
-  legacy: r.legacy,
-  role: r.role as Role,
-  name: r.name,
-  status: r.status as ApiKeyStatus,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  expiresAt: r.expires_at,
-  graceUntil: r.grace_until,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-  rotatedTo: r.rotated_to,
-  rateLimitPerMinute: r.rate_limit_per_minute,
-});
+type ApiKeyRecord = ApiKeyRecordOf<boolean>;
+const COLUMNS = API_KEY_COLUMNS;
+const toApiKey = (r: ApiKeyRecord): ApiKeyRow => apiKeyFromRecord(r, r.legacy);
 
 const INSERT = statement(
   'key_insert',

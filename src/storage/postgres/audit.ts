@@ -1,39 +1,11 @@
+import { AUDIT_COLUMNS, type AuditRecord as AuditRecordOf, auditFromRecord } from '../row-records.js';
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
 import { AUDIT_CHAIN_LOCK_SQL } from './advisory-locks.js';
 import { type Queryable, statement } from './queryable.js';
 
-interface AuditRecord {
-  org_id: string;
-  seq: number;
-  at: string;
-  actor_key_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  request_id: string | null;
-  outcome: string;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
-
-const COLUMNS =
-  'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
-
-const toAudit = (r: AuditRecord): AuditRow => ({
-  orgId: r.org_id,
-  seq: r.seq,
-  at: r.at,
-  actorKeyId: r.actor_key_id,
-  action: r.action,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  requestId: r.request_id,
-  outcome: r.outcome as AuditRow['outcome'],
-  details: r.details,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
+type AuditRecord = AuditRecordOf<Record<string, unknown>>;
+const COLUMNS = AUDIT_COLUMNS;
+const toAudit = (r: AuditRecord): AuditRow => auditFromRecord(r, r.details);
 
 // Appends of one org are serialised (see lastAuditEvent).
 const LOCK_CHAIN = statement('audit_lock_chain', AUDIT_CHAIN_LOCK_SQL);

@@ -1,5 +1,5 @@
+import { MODULE_COLUMNS, type ModuleRecord as ModuleRecordOf, moduleFromRecord } from '../row-records.js';
 import type {
-  HealthStatus,
   HealthUpdate,
   ModuleFilter,
   ModuleImport,
@@ -10,46 +10,9 @@ import type {
 } from '../types.js';
 import { one, type Queryable, statement } from './queryable.js';
 
-interface ModuleRecord {
-  org_id: string;
-  module_id: string;
-  name: string;
-  category: string;
-  platform: string;
-  version: string;
-  status: string;
-  health_status: string;
-  manifest: Record<string, unknown>;
-  installed_at: string;
-  updated_at: string;
-  failure_count: number;
-  success_count: number;
-  consecutive_failures: number;
-  last_failure_at: string | null;
-  last_used_at: string | null;
-}
-
-const COLUMNS =
-  'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
-
-const toModule = (r: ModuleRecord): ModuleRow => ({
-  orgId: r.org_id,
-  moduleId: r.module_id,
-  name: r.name,
-  category: r.category,
-  platform: r.platform,
-  version: r.version,
-  status: r.status as ModuleStatus,
-  healthStatus: r.health_status as HealthStatus,
-  manifest: r.manifest,
-  installedAt: r.installed_at,
-  updatedAt: r.updated_at,
-  failureCount: r.failure_count,
-  successCount: r.success_count,
-  consecutiveFailures: r.consecutive_failures,
-  lastFailureAt: r.last_failure_at,
-  lastUsedAt: r.last_used_at,
-});
+type ModuleRecord = ModuleRecordOf<Record<string, unknown>>;
+const COLUMNS = MODULE_COLUMNS;
+const toModule = (r: ModuleRecord): ModuleRow => moduleFromRecord(r, r.manifest);
 
 // The sort columns are COLLATE "C" in the schema: byte order, as on SQLite, and the index serves it.
 const ORDER = 'ORDER BY category, name, module_id';

@@ -1,45 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import type { ApiKeyRow, ApiKeyStatus, ApiKeyStore, Role } from '../types.js';
+import { API_KEY_COLUMNS, type ApiKeyRecord as ApiKeyRecordOf, apiKeyFromRecord } from '../row-records.js';
+import type { ApiKeyRow, ApiKeyStore } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
-interface ApiKeyRecord {
-  key_id: string;
-  org_id: string;
-  hash: string;
-  legacy: number;
-  role: string;
-  name: string | null;
-  status: string;
-  created_at: string;
-  created_by: string | null;
-  expires_at: string | null;
-  grace_until: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  rotated_to: string | null;
-  rate_limit_per_minute: number | null;
-}
-
-const COLUMNS =
-  'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
-
-const toApiKey = (r: ApiKeyRecord): ApiKeyRow => ({
-  keyId: r.key_id,
-  orgId: r.org_id,
-  hash: r.hash,
-  legacy: r.legacy === 1,
-  role: r.role as Role,
-  name: r.name,
-  status: r.status as ApiKeyStatus,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  expiresAt: r.expires_at,
-  graceUntil: r.grace_until,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-  rotatedTo: r.rotated_to,
-  rateLimitPerMinute: r.rate_limit_per_minute,
-});
+type ApiKeyRecord = ApiKeyRecordOf<number>;
+const COLUMNS = API_KEY_COLUMNS;
+const toApiKey = (r: ApiKeyRecord): ApiKeyRow => apiKeyFromRecord(r, r.legacy === 1);
 
 /** API keys on SQLite. Only hashes are stored; the auth-path lookups are by key id or legacy hash. */
 export class SqliteApiKeyStore implements ApiKeyStore {

@@ -1,39 +1,12 @@
 import type { Database } from 'better-sqlite3';
+import { AUDIT_COLUMNS, type AuditRecord as AuditRecordOf, auditFromRecord } from '../row-records.js';
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
-interface AuditRecord {
-  org_id: string;
-  seq: number;
-  at: string;
-  actor_key_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  request_id: string | null;
-  outcome: string;
-  details: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const COLUMNS =
-  'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
-
-const toAudit = (r: AuditRecord): AuditRow => ({
-  orgId: r.org_id,
-  seq: r.seq,
-  at: r.at,
-  actorKeyId: r.actor_key_id,
-  action: r.action,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  requestId: r.request_id,
-  outcome: r.outcome as AuditRow['outcome'],
-  details: JSON.parse(r.details) as Record<string, unknown>,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
+type AuditRecord = AuditRecordOf<string>;
+const COLUMNS = AUDIT_COLUMNS;
+const toAudit = (r: AuditRecord): AuditRow =>
+  auditFromRecord(r, JSON.parse(r.details) as Record<string, unknown>);
 
 /** The audit trail on SQLite: append-only from the service's point of view. */
 export class SqliteAuditStore implements AuditStore {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { MODULE_COLUMNS, type ModuleRecord as ModuleRecordOf, moduleFromRecord } from '../row-records.js';
 import type {
-  HealthStatus,
   HealthUpdate,
   ModuleFilter,
   ModuleImport,
@@ -11,48 +11,10 @@ import type {
 } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
-interface ModuleRecord {
-  org_id: string;
-  module_id: string;
-  name: string;
-  category: string;
-  platform: string;
-  version: string;
-  status: string;
-  health_status: string;
-  manifest: string;
-  installed_at: string;
-  updated_at: string;
-  failure_count: number;
-  success_count: number;
-  consecutive_failures: number;
-  last_failure_at: string | null;
-  last_used_at: string | null;
-}
-
-const COLUMNS =
-  'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
-
-function toModule(r: ModuleRecord): ModuleRow {
-  return {
-    orgId: r.org_id,
-    moduleId: r.module_id,
-    name: r.name,
-    category: r.category,
-    platform: r.platform,
-    version: r.version,
-    status: r.status as ModuleStatus,
-    healthStatus: r.health_status as HealthStatus,
-    manifest: JSON.parse(r.manifest) as Record<string, unknown>,
-    installedAt: r.installed_at,
-    updatedAt: r.updated_at,
-    failureCount: r.failure_count,
-    successCount: r.success_count,
-    consecutiveFailures: r.consecutive_failures,
-    lastFailureAt: r.last_failure_at,
-    lastUsedAt: r.last_used_at,
-  };
-}
+type ModuleRecord = ModuleRecordOf<string>;
+const COLUMNS = MODULE_COLUMNS;
+const toModule = (r: ModuleRecord): ModuleRow =>
+  moduleFromRecord(r, JSON.parse(r.manifest) as Record<string, unknown>);
 
 /** Modules on SQLite. Every statement filters by org_id; the list filters are fixed variants, not built SQL. */
 export class SqliteModuleStore implements ModuleStore {

@@ -1,0 +1,135 @@
+/**
+ * Rows as both SQL adapters read them (snake_case columns) and their conversion to the storage
+ * interface's rows. Engines differ only in how JSON and booleans come back (SQLite: text and 0/1;
+ * PostgreSQL: decoded values), so each adapter hands the decoded value in and the rest is shared.
+ */
+import type {
+  ApiKeyRow,
+  ApiKeyStatus,
+  AuditRow,
+  HealthStatus,
+  ModuleRow,
+  ModuleStatus,
+  Role,
+} from './types.js';
+
+export const MODULE_COLUMNS =
+  'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
+
+/** `J` is how the engine returns a JSON column. */
+export interface ModuleRecord<J> {
+  org_id: string;
+  module_id: string;
+  name: string;
+  category: string;
+  platform: string;
+  version: string;
+  status: string;
+  health_status: string;
+  manifest: J;
+  installed_at: string;
+  updated_at: string;
+  failure_count: number;
+  success_count: number;
+  consecutive_failures: number;
+  last_failure_at: string | null;
+  last_used_at: string | null;
+}
+
+export function moduleFromRecord<J>(r: ModuleRecord<J>, manifest: Record<string, unknown>): ModuleRow {
+  return {
+    orgId: r.org_id,
+    moduleId: r.module_id,
+    name: r.name,
+    category: r.category,
+    platform: r.platform,
+    version: r.version,
+    status: r.status as ModuleStatus,
+    healthStatus: r.health_status as HealthStatus,
+    manifest,
+    installedAt: r.installed_at,
+    updatedAt: r.updated_at,
+    failureCount: r.failure_count,
+    successCount: r.success_count,
+    consecutiveFailures: r.consecutive_failures,
+    lastFailureAt: r.last_failure_at,
+    lastUsedAt: r.last_used_at,
+  };
+}
+
+export const API_KEY_COLUMNS =
+  'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
+
+/** `B` is how the engine returns a boolean column. */
+export interface ApiKeyRecord<B> {
+  key_id: string;
+  org_id: string;
+  hash: string;
+  legacy: B;
+  role: string;
+  name: string | null;
+  status: string;
+  created_at: string;
+  created_by: string | null;
+  expires_at: string | null;
+  grace_until: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  rotated_to: string | null;
+  rate_limit_per_minute: number | null;
+}
+
+export function apiKeyFromRecord<B>(r: ApiKeyRecord<B>, legacy: boolean): ApiKeyRow {
+  return {
+    keyId: r.key_id,
+    orgId: r.org_id,
+    hash: r.hash,
+    legacy,
+    role: r.role as Role,
+    name: r.name,
+    status: r.status as ApiKeyStatus,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    expiresAt: r.expires_at,
+    graceUntil: r.grace_until,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+    rotatedTo: r.rotated_to,
+    rateLimitPerMinute: r.rate_limit_per_minute,
+  };
+}
+
+export const AUDIT_COLUMNS =
+  'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
+
+export interface AuditRecord<J> {
+  org_id: string;
+  seq: number;
+  at: string;
+  actor_key_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  outcome: string;
+  details: J;
+  prev_hash: string;
+  hash: string;
+}
+
+export function auditFromRecord<J>(r: AuditRecord<J>, details: Record<string, unknown>): AuditRow {
+  return {
+    orgId: r.org_id,
+    seq: r.seq,
+    at: r.at,
+    actorKeyId: r.actor_key_id,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    requestId: r.request_id,
+    outcome: r.outcome as AuditRow['outcome'],
+    details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
