@@ -7,11 +7,70 @@ import type {
   ApiKeyRow,
   ApiKeyStatus,
   AuditRow,
+  CredentialRow,
   HealthStatus,
+  ModuleImport,
   ModuleRow,
   ModuleStatus,
+  OrgKeyRow,
+  OrgRow,
   Role,
 } from './types.js';
+
+export interface OrgRecord {
+  org_id: string;
+  name: string;
+  plan: string | null;
+  created_at: string;
+}
+
+export function orgFromRecord(r: OrgRecord): OrgRow {
+  return { orgId: r.org_id, name: r.name, plan: r.plan, createdAt: r.created_at };
+}
+
+export const ORG_KEY_COLUMNS = 'org_id, version, master_key_id, wrapped, created_at';
+
+export interface OrgKeyRecord {
+  org_id: string;
+  version: number;
+  master_key_id: string;
+  wrapped: Buffer;
+  created_at: string;
+}
+
+export function orgKeyFromRecord(r: OrgKeyRecord): OrgKeyRow {
+  return {
+    orgId: r.org_id,
+    version: r.version,
+    masterKeyId: r.master_key_id,
+    wrapped: r.wrapped,
+    createdAt: r.created_at,
+  };
+}
+
+export interface CredentialRecord<J> {
+  org_id: string;
+  module_id: string;
+  key_version: number;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  field_names: J;
+  created_at: string;
+  updated_at: string;
+}
+
+export function credentialFromRecord<J>(r: CredentialRecord<J>, fieldNames: string[]): CredentialRow {
+  return {
+    orgId: r.org_id,
+    moduleId: r.module_id,
+    keyVersion: r.key_version,
+    nonce: r.nonce,
+    ciphertext: r.ciphertext,
+    fieldNames,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
 
 export const MODULE_COLUMNS =
   'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
@@ -57,6 +116,28 @@ export function moduleFromRecord<J>(r: ModuleRecord<J>, manifest: Record<string,
   };
 }
 
+/** The parameters of a full module row, in MODULE_COLUMNS order (JSON as text: both engines take it). */
+export function moduleValues(orgId: string, m: ModuleImport): unknown[] {
+  return [
+    orgId,
+    m.moduleId,
+    m.name,
+    m.category,
+    m.platform,
+    m.version,
+    m.status,
+    m.healthStatus,
+    JSON.stringify(m.manifest),
+    m.installedAt,
+    m.updatedAt,
+    m.failureCount,
+    m.successCount,
+    m.consecutiveFailures,
+    m.lastFailureAt,
+    m.lastUsedAt,
+  ];
+}
+
 export const API_KEY_COLUMNS =
   'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
 
@@ -99,6 +180,27 @@ export function apiKeyFromRecord<B>(r: ApiKeyRecord<B>, legacy: boolean): ApiKey
   };
 }
 
+/** The parameters of an API key row, in API_KEY_COLUMNS order; `legacy` as the engine stores booleans. */
+export function apiKeyValues(k: ApiKeyRow, legacy: boolean | number): unknown[] {
+  return [
+    k.keyId,
+    k.orgId,
+    k.hash,
+    legacy,
+    k.role,
+    k.name,
+    k.status,
+    k.createdAt,
+    k.createdBy,
+    k.expiresAt,
+    k.graceUntil,
+    k.revokedAt,
+    k.lastUsedAt,
+    k.rotatedTo,
+    k.rateLimitPerMinute,
+  ];
+}
+
 export const AUDIT_COLUMNS =
   'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
 
@@ -132,4 +234,22 @@ export function auditFromRecord<J>(r: AuditRecord<J>, details: Record<string, un
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+}
+
+/** The parameters of an audit row, in AUDIT_COLUMNS order. */
+export function auditValues(e: AuditRow): unknown[] {
+  return [
+    e.orgId,
+    e.seq,
+    e.at,
+    e.actorKeyId,
+    e.action,
+    e.targetType,
+    e.targetId,
+    e.requestId,
+    e.outcome,
+    JSON.stringify(e.details),
+    e.prevHash,
+    e.hash,
+  ];
 }

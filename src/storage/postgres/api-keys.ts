@@ -1,4 +1,9 @@
-import { API_KEY_COLUMNS, type ApiKeyRecord as ApiKeyRecordOf, apiKeyFromRecord } from '../row-records.js';
+import {
+  API_KEY_COLUMNS,
+  type ApiKeyRecord as ApiKeyRecordOf,
+  apiKeyFromRecord,
+  apiKeyValues,
+} from '../row-records.js';
 import type { ApiKeyRow, ApiKeyStore } from '../types.js';
 import { BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
 import { one, type Queryable, statement } from './queryable.js';
@@ -49,23 +54,7 @@ export class PgApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Queryable) {}
 
   async insertApiKey(k: ApiKeyRow): Promise<void> {
-    await this.db.run(INSERT, [
-      k.keyId,
-      k.orgId,
-      k.hash,
-      k.legacy,
-      k.role,
-      k.name,
-      k.status,
-      k.createdAt,
-      k.createdBy,
-      k.expiresAt,
-      k.graceUntil,
-      k.revokedAt,
-      k.lastUsedAt,
-      k.rotatedTo,
-      k.rateLimitPerMinute,
-    ]);
+    await this.db.run(INSERT, apiKeyValues(k, k.legacy));
   }
 
   async findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null> {

@@ -1,4 +1,9 @@
-import { AUDIT_COLUMNS, type AuditRecord as AuditRecordOf, auditFromRecord } from '../row-records.js';
+import {
+  AUDIT_COLUMNS,
+  type AuditRecord as AuditRecordOf,
+  auditFromRecord,
+  auditValues,
+} from '../row-records.js';
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
 import { AUDIT_CHAIN_LOCK_SQL } from './advisory-locks.js';
 import { type Queryable, statement } from './queryable.js';
@@ -42,20 +47,7 @@ export class PgAuditStore implements AuditStore {
 
   /** Deferred: it travels with the transaction's next statement or its COMMIT (one round trip fewer). */
   async insertAuditEvent(e: AuditRow): Promise<void> {
-    this.db.defer(INSERT, [
-      e.orgId,
-      e.seq,
-      e.at,
-      e.actorKeyId,
-      e.action,
-      e.targetType,
-      e.targetId,
-      e.requestId,
-      e.outcome,
-      JSON.stringify(e.details),
-      e.prevHash,
-      e.hash,
-    ]);
+    this.db.defer(INSERT, auditValues(e));
   }
 
   async listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]> {

@@ -1,27 +1,9 @@
+import { type CredentialRecord as CredentialRecordOf, credentialFromRecord } from '../row-records.js';
 import type { CredentialRow, CredentialStore, CredentialWrite } from '../types.js';
 import { one, type Queryable, statement } from './queryable.js';
 
-interface CredentialRecord {
-  org_id: string;
-  module_id: string;
-  key_version: number;
-  nonce: Buffer;
-  ciphertext: Buffer;
-  field_names: string[];
-  created_at: string;
-  updated_at: string;
-}
-
-const toCredential = (r: CredentialRecord): CredentialRow => ({
-  orgId: r.org_id,
-  moduleId: r.module_id,
-  keyVersion: r.key_version,
-  nonce: r.nonce,
-  ciphertext: r.ciphertext,
-  fieldNames: r.field_names,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+type CredentialRecord = CredentialRecordOf<string[]>;
+const toCredential = (r: CredentialRecord): CredentialRow => credentialFromRecord(r, r.field_names);
 
 const FIND = statement(
   'cred_find',

@@ -1,4 +1,9 @@
-import { MODULE_COLUMNS, type ModuleRecord as ModuleRecordOf, moduleFromRecord } from '../row-records.js';
+import {
+  MODULE_COLUMNS,
+  type ModuleRecord as ModuleRecordOf,
+  moduleFromRecord,
+  moduleValues,
+} from '../row-records.js';
 import type {
   HealthUpdate,
   ModuleFilter,
@@ -112,24 +117,7 @@ export class PgModuleStore implements ModuleStore {
   }
 
   async importModule(orgId: string, m: ModuleImport): Promise<void> {
-    await this.db.run(IMPORT, [
-      orgId,
-      m.moduleId,
-      m.name,
-      m.category,
-      m.platform,
-      m.version,
-      m.status,
-      m.healthStatus,
-      JSON.stringify(m.manifest),
-      m.installedAt,
-      m.updatedAt,
-      m.failureCount,
-      m.successCount,
-      m.consecutiveFailures,
-      m.lastFailureAt,
-      m.lastUsedAt,
-    ]);
+    await this.db.run(IMPORT, moduleValues(orgId, m));
   }
 
   async setModuleStatus(

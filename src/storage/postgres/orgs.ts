@@ -1,19 +1,8 @@
+import { type OrgRecord, orgFromRecord } from '../row-records.js';
 import type { OrgRow, OrgStore } from '../types.js';
 import { one, type Queryable, statement } from './queryable.js';
 
-interface OrgRecord {
-  org_id: string;
-  name: string;
-  plan: string | null;
-  created_at: string;
-}
-
-const toOrg = (r: OrgRecord): OrgRow => ({
-  orgId: r.org_id,
-  name: r.name,
-  plan: r.plan,
-  createdAt: r.created_at,
-});
+const toOrg = orgFromRecord;
 
 const FIND = statement(
   'orgs_find',

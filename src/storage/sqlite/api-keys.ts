@@ -1,5 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import { API_KEY_COLUMNS, type ApiKeyRecord as ApiKeyRecordOf, apiKeyFromRecord } from '../row-records.js';
+import {
+  API_KEY_COLUMNS,
+  type ApiKeyRecord as ApiKeyRecordOf,
+  apiKeyFromRecord,
+  apiKeyValues,
+} from '../row-records.js';
 import type { ApiKeyRow, ApiKeyStore } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
@@ -47,23 +52,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async insertApiKey(k: ApiKeyRow): Promise<void> {
-    this.insert.run(
-      k.keyId,
-      k.orgId,
-      k.hash,
-      k.legacy ? 1 : 0,
-      k.role,
-      k.name,
-      k.status,
-      k.createdAt,
-      k.createdBy,
-      k.expiresAt,
-      k.graceUntil,
-      k.revokedAt,
-      k.lastUsedAt,
-      k.rotatedTo,
-      k.rateLimitPerMinute,
-    );
+    this.insert.run(...apiKeyValues(k, k.legacy ? 1 : 0));
   }
 
   async findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null> {

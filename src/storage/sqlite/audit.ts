@@ -1,5 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import { AUDIT_COLUMNS, type AuditRecord as AuditRecordOf, auditFromRecord } from '../row-records.js';
+import {
+  AUDIT_COLUMNS,
+  type AuditRecord as AuditRecordOf,
+  auditFromRecord,
+  auditValues,
+} from '../row-records.js';
 import type { AuditPage, AuditRow, AuditStore } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
@@ -36,20 +41,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async insertAuditEvent(e: AuditRow): Promise<void> {
-    this.insert.run(
-      e.orgId,
-      e.seq,
-      e.at,
-      e.actorKeyId,
-      e.action,
-      e.targetType,
-      e.targetId,
-      e.requestId,
-      e.outcome,
-      JSON.stringify(e.details),
-      e.prevHash,
-      e.hash,
-    );
+    this.insert.run(...auditValues(e));
   }
 
   async listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]> {

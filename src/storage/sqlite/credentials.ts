@@ -1,28 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import { type CredentialRecord as CredentialRecordOf, credentialFromRecord } from '../row-records.js';
 import type { CredentialRow, CredentialStore, CredentialWrite } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
-interface CredentialRecord {
-  org_id: string;
-  module_id: string;
-  key_version: number;
-  nonce: Buffer;
-  ciphertext: Buffer;
-  field_names: string;
-  created_at: string;
-  updated_at: string;
-}
-
-const toCredential = (r: CredentialRecord): CredentialRow => ({
-  orgId: r.org_id,
-  moduleId: r.module_id,
-  keyVersion: r.key_version,
-  nonce: r.nonce,
-  ciphertext: r.ciphertext,
-  fieldNames: JSON.parse(r.field_names) as string[],
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+type CredentialRecord = CredentialRecordOf<string>;
+const toCredential = (r: CredentialRecord): CredentialRow =>
+  credentialFromRecord(r, JSON.parse(r.field_names) as string[]);
 
 /** Encrypted credentials on SQLite: this adapter never sees a plaintext value. */
 export class SqliteCredentialStore implements CredentialStore {

@@ -1,5 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import { MODULE_COLUMNS, type ModuleRecord as ModuleRecordOf, moduleFromRecord } from '../row-records.js';
+import {
+  MODULE_COLUMNS,
+  type ModuleRecord as ModuleRecordOf,
+  moduleFromRecord,
+  moduleValues,
+} from '../row-records.js';
 import type {
   HealthUpdate,
   ModuleFilter,
@@ -139,24 +144,7 @@ export class SqliteModuleStore implements ModuleStore {
   }
 
   async importModule(orgId: string, m: ModuleImport): Promise<void> {
-    this.importRow.run(
-      orgId,
-      m.moduleId,
-      m.name,
-      m.category,
-      m.platform,
-      m.version,
-      m.status,
-      m.healthStatus,
-      JSON.stringify(m.manifest),
-      m.installedAt,
-      m.updatedAt,
-      m.failureCount,
-      m.successCount,
-      m.consecutiveFailures,
-      m.lastFailureAt,
-      m.lastUsedAt,
-    );
+    this.importRow.run(...moduleValues(orgId, m));
   }
 
   async setModuleStatus(

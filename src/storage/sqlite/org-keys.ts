@@ -1,24 +1,10 @@
 import type { Database } from 'better-sqlite3';
+import { ORG_KEY_COLUMNS, type OrgKeyRecord, orgKeyFromRecord } from '../row-records.js';
 import type { MasterKeyCheckRow, MasterKeyStore, OrgKeyRow, OrgKeyStore } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
-interface OrgKeyRecord {
-  org_id: string;
-  version: number;
-  master_key_id: string;
-  wrapped: Buffer;
-  created_at: string;
-}
-
-const toOrgKey = (r: OrgKeyRecord): OrgKeyRow => ({
-  orgId: r.org_id,
-  version: r.version,
-  masterKeyId: r.master_key_id,
-  wrapped: r.wrapped,
-  createdAt: r.created_at,
-});
-
-const COLUMNS = 'org_id, version, master_key_id, wrapped, created_at';
+const toOrgKey = orgKeyFromRecord;
+const COLUMNS = ORG_KEY_COLUMNS;
 
 /** Wrapped per-org data keys on SQLite. */
 export class SqliteOrgKeyStore implements OrgKeyStore {

@@ -1,20 +1,9 @@
 import type { Database } from 'better-sqlite3';
+import { type OrgRecord, orgFromRecord } from '../row-records.js';
 import type { OrgRow, OrgStore } from '../types.js';
 import { prepare, type Stmt } from './prepare.js';
 
-interface OrgRecord {
-  org_id: string;
-  name: string;
-  plan: string | null;
-  created_at: string;
-}
-
-const toOrg = (r: OrgRecord): OrgRow => ({
-  orgId: r.org_id,
-  name: r.name,
-  plan: r.plan,
-  createdAt: r.created_at,
-});
+const toOrg = orgFromRecord;
 
 /** Organizations on SQLite: statements prepared once per connection. */
 export class SqliteOrgStore implements OrgStore {
