@@ -224,8 +224,10 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     const orgKeys = new OrgKeyService(storage, keyring, now);
     await orgKeys.verifyKeyring();
     await orgs.ensureDefault();
-    const modules = new ModuleService({ storage, orgs, audit, clock });
     const credentials = new CredentialService({ storage, orgs, orgKeys, audit, clock });
+    // Rows sealed before credentials were bound to their destination: bound now, once.
+    await credentials.upgradeLegacySeals();
+    const modules = new ModuleService({ storage, orgs, audit, clock, credentials });
     const apiKeys = new ApiKeyService({ storage, orgs, audit, clock });
     const keyVerifier = new KeyVerifier({ storage, clock });
     const bootstrapper = new Bootstrapper({ storage, orgs, keys: apiKeys, audit, clock });

@@ -92,7 +92,9 @@ export class ModuleRuntime {
       }
       if (admission.kind === 'trial') release = admission.release;
 
-      const credentials = await this.d.credentials.retrieve(orgId, call.moduleId);
+      // Opened for this very row's manifest, the one the call is sent by: credentials sealed for
+      // another destination fail to decrypt here, before anything leaves.
+      const credentials = await this.d.credentials.retrieveFor(row as ModuleRow);
       scrubber = SecretScrubber.forCredentials(
         credentials,
         executable.kind === 'http' && executable.spec.auth?.in === 'basic'

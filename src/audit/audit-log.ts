@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { hasPermission, type Permission } from '../auth/permissions.js';
+import { canonicalJson } from '../canonical-json.js';
+import type { Role } from '../storage/types.js';
 import type { AuditRow, Repositories, Storage } from '../storage/types.js';
 import { orgScope } from '../storage/types.js';
 
@@ -6,9 +9,20 @@ import { orgScope } from '../storage/types.js';
 export interface ActorContext {
   actorKeyId: string | null;
   requestId: string | null;
+  /**
+   * The calling key's role, for the rules a service applies beyond the route's own permission
+   * (moving a credential's destination needs manage_credentials). Null: the library or the local
+   * CLI, which hold every power of the org they open.
+   */
+  role?: Role | null;
 }
 
-export const LIBRARY_ACTOR: ActorContext = { actorKeyId: null, requestId: null };
+export const LIBRARY_ACTOR: ActorContext = { actorKeyId: null, requestId: null, role: null };
+
+/** Whether the actor holds `permission` (the library and the local CLI hold them all). */
+export function actorMay(actor: ActorContext, permission: Permission): boolean {
+  return actor.role == null || hasPermission(actor.role, permission);
+}
 
 export interface AuditEntry {
   action: string;
@@ -21,20 +35,8 @@ export interface AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Canonical JSON (sorted keys) so a hash does not depend on property order. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .sort()
-    .filter((k) => obj[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
-    .join(',')}}`;
-}
-
 export function hashAuditEvent(e: Omit<AuditRow, 'hash'>): string {
-  const body = canonical({
+  const body = canonicalJson({
     org_id: e.orgId,
     seq: e.seq,
     at: e.at,

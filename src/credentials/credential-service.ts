@@ -5,7 +5,15 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, assertOrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import { type CredentialRow, orgScope, type Repositories, type Storage } from '../storage/types.js';
+import {
+  type CredentialRow,
+  type ModuleRow,
+  orgScope,
+  type Repositories,
+  type Storage,
+  SYSTEM_SCOPE,
+} from '../storage/types.js';
+import { destinationDigest } from './credential-destination.js';
 import { type CredentialValues, checkAgainstManifest, parseCredentialValues } from './credential-values.js';
 
 /** What may be shown about stored credentials: names and times, never values. */
@@ -16,8 +24,26 @@ export interface CredentialMetadata {
   updatedAt: string;
 }
 
-/** Associated data: a ciphertext only opens for the org, module and key version it was sealed for. */
-export const credentialAad = (orgId: string, moduleId: string, keyVersion: number) =>
+/** The associated-data layout every new seal uses (see CredentialRow.aadVersion). */
+export const CURRENT_AAD_VERSION = 2;
+
+/**
+ * Associated data: a ciphertext only opens for the org, module, key version and destination it
+ * was sealed for (the destination digest comes from the module's manifest, see
+ * credential-destination.ts).
+ */
+export const credentialAad = (
+  orgId: string,
+  moduleId: string,
+  keyVersion: number,
+  manifest: Record<string, unknown>,
+) =>
+  Buffer.from(
+    `orgvault/credential/v2\0${orgId}\0${moduleId}\0${keyVersion}\0${destinationDigest(manifest)}`,
+  );
+
+/** The layout before destinations were bound: read once, by the upgrade at open, never by retrieve. */
+const legacyAad = (orgId: string, moduleId: string, keyVersion: number) =>
   Buffer.from(`orgvault/credential/v1\0${orgId}\0${moduleId}\0${keyVersion}`);
 
 /**
@@ -60,7 +86,7 @@ export class CredentialService {
       const module = await tx.modules.findModule(orgId, moduleId);
       if (module === null) throw notFound(moduleId);
       checkAgainstManifest(values, module.manifest);
-      const result = await this.sealAndWrite(tx, orgId, moduleId, values);
+      const result = await this.sealAndWrite(tx, orgId, moduleId, values, module.manifest);
       await this.audit.append(
         tx,
         orgId,
@@ -77,12 +103,16 @@ export class CredentialService {
     });
   }
 
-  /** Seal and upsert inside an open transaction (also used by the NEXUS importer, which keeps both times). */
+  /**
+   * Seal for the destination of `manifest` and upsert, inside an open transaction (also used by the
+   * NEXUS importer, which keeps both times, and by a module reinstall that moves the destination).
+   */
   async sealAndWrite(
     tx: Repositories,
     orgId: string,
     moduleId: string,
     values: CredentialValues,
+    manifest: Record<string, unknown>,
     createdAt?: string,
     updatedAt?: string,
   ): Promise<'created' | 'replaced'> {
@@ -90,11 +120,12 @@ export class CredentialService {
     const sealed = seal(
       dataKey.key,
       Buffer.from(JSON.stringify(values)),
-      credentialAad(orgId, moduleId, dataKey.version),
+      credentialAad(orgId, moduleId, dataKey.version, manifest),
     );
     return tx.credentials.upsertCredential(orgId, {
       moduleId,
       keyVersion: dataKey.version,
+      aadVersion: CURRENT_AAD_VERSION,
       nonce: sealed.nonce,
       ciphertext: sealed.ciphertext,
       fieldNames: Object.keys(values).sort(),
@@ -108,10 +139,70 @@ export class CredentialService {
     assertOrgId(orgId);
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    const row = await this.storage.read(orgScope(orgId), (r) =>
-      r.credentials.findCredential(orgId, moduleId),
+    const found = await this.storage.read(orgScope(orgId), async (r) => {
+      const row = await r.credentials.findCredential(orgId, moduleId);
+      return row === null ? null : { row, module: await r.modules.findModule(orgId, moduleId) };
+    });
+    if (found === null) return null;
+    // The foreign key keeps a credential from outliving its module; a row without one opens for nothing.
+    return this.decrypt(found.row, found.module?.manifest ?? {});
+  }
+
+  /**
+   * The credentials of a module row the caller already read (the agent runtime), opened for that
+   * row's manifest: exactly the destination the call is about to be sent to.
+   */
+  async retrieveFor(module: ModuleRow): Promise<CredentialValues | null> {
+    const row = await this.storage.read(orgScope(module.orgId), (r) =>
+      r.credentials.findCredential(module.orgId, module.moduleId),
     );
-    return row === null ? null : this.decrypt(row);
+    return row === null ? null : this.decrypt(row, module.manifest);
+  }
+
+  /**
+   * Inside a module reinstall whose destination changes: opens the stored credentials for the old
+   * manifest and seals them for the new one (times and field names kept). False when none are stored.
+   * The caller has already checked that its actor may move credentials (manage_credentials).
+   */
+  async resealForDestination(
+    tx: Repositories,
+    orgId: string,
+    moduleId: string,
+    from: Record<string, unknown>,
+    to: Record<string, unknown>,
+  ): Promise<boolean> {
+    const row = await tx.credentials.findCredential(orgId, moduleId);
+    if (row === null) return false;
+    const values = await this.decrypt(row, from, tx);
+    await this.sealAndWrite(tx, orgId, moduleId, values, to, row.createdAt, isoNow(this.clock));
+    return true;
+  }
+
+  /**
+   * System, once per open: rows sealed before destinations were bound (associated-data layout 1)
+   * are opened with the old layout and sealed for their module's present destination. A row that
+   * does not open is left as it is; retrieving it fails with DECRYPTION_FAILED, as any altered row.
+   */
+  async upgradeLegacySeals(): Promise<{ upgraded: number; unreadable: number }> {
+    const counts = { upgraded: 0, unreadable: 0 };
+    await this.storage.transaction(SYSTEM_SCOPE, async (tx) => {
+      for (const row of await tx.credentials.listCredentialsSealedBefore(CURRENT_AAD_VERSION)) {
+        const key = await this.orgKeys.keyVersion(row.orgId, row.keyVersion, tx);
+        const plain =
+          key === null
+            ? null
+            : open(key, row.nonce, row.ciphertext, legacyAad(row.orgId, row.moduleId, row.keyVersion));
+        const module = await tx.modules.findModule(row.orgId, row.moduleId);
+        if (plain === null || module === null) {
+          counts.unreadable++;
+          continue;
+        }
+        const values = JSON.parse(plain.toString('utf8')) as CredentialValues;
+        await this.sealAndWrite(tx, row.orgId, row.moduleId, values, module.manifest, row.createdAt, row.updatedAt);
+        counts.upgraded++;
+      }
+    });
+    return counts;
   }
 
   async has(orgId: string, moduleId: string): Promise<boolean> {
@@ -154,17 +245,28 @@ export class CredentialService {
     return this.storage.read(orgScope(orgId), (r) => r.credentials.listCredentialModuleIds(orgId));
   }
 
-  /** Opens a stored row; a row moved to another org or module, or altered, fails here and never yields a value. */
-  async decrypt(row: CredentialRow): Promise<CredentialValues> {
-    const key = await this.orgKeys.keyVersion(row.orgId, row.keyVersion);
+  /**
+   * Opens a stored row for the destination of `manifest`; a row moved to another org or module,
+   * altered, or whose module now points elsewhere than it was sealed for, fails here and never
+   * yields a value.
+   */
+  private async decrypt(
+    row: CredentialRow,
+    manifest: Record<string, unknown>,
+    reader?: Repositories,
+  ): Promise<CredentialValues> {
+    const key =
+      row.aadVersion === CURRENT_AAD_VERSION
+        ? await this.orgKeys.keyVersion(row.orgId, row.keyVersion, reader)
+        : null;
     const plain =
       key === null
         ? null
-        : open(key, row.nonce, row.ciphertext, credentialAad(row.orgId, row.moduleId, row.keyVersion));
+        : open(key, row.nonce, row.ciphertext, credentialAad(row.orgId, row.moduleId, row.keyVersion, manifest));
     if (plain === null) {
       throw new VaultError(
         'DECRYPTION_FAILED',
-        `credentials of module "${row.moduleId}" in org "${row.orgId}" cannot be decrypted: altered, moved from another org or module, or the org key is gone`,
+        `credentials of module "${row.moduleId}" in org "${row.orgId}" cannot be decrypted: altered, moved from another org or module, sealed for another destination than the module's manifest now names (changed outside orgvault?), or the org key is gone; store them again`,
       );
     }
     return JSON.parse(plain.toString('utf8')) as CredentialValues;

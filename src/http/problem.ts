@@ -19,6 +19,7 @@ export interface Problem {
  * module failure keeps 502 (the gateway failed, not orgvault) under the INTERNAL code.
  */
 const CONTRACT_CODE: Partial<Record<ErrorCode, { code: ErrorCode; status: number }>> = {
+  CREDENTIAL_DESTINATION: { code: 'FORBIDDEN', status: 403 },
   MODULE_DISABLED: { code: 'CONFLICT', status: 409 },
   MODULE_NOT_EXECUTABLE: { code: 'CONFLICT', status: 409 },
   MODULE_UNHEALTHY: { code: 'CONFLICT', status: 409 },

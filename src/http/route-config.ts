@@ -48,5 +48,5 @@ export function callerOf(request: FastifyRequest): AuthContext {
 
 /** Audit actor of a request: the key that called and the request id. */
 export function actorOf(request: FastifyRequest): ActorContext {
-  return { actorKeyId: request.auth?.keyId ?? null, requestId: request.id };
+  return { actorKeyId: request.auth?.keyId ?? null, requestId: request.id, role: request.auth?.role ?? null };
 }

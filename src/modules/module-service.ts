@@ -1,5 +1,7 @@
-import type { ActorContext, AuditLog } from '../audit/audit-log.js';
+import { type ActorContext, type AuditLog, actorMay } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
+import { destinationDigest } from '../credentials/credential-destination.js';
+import type { CredentialService } from '../credentials/credential-service.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, assertOrgId, moduleIdOf } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
@@ -49,17 +51,30 @@ export class ModuleService {
   private readonly orgs: OrgDirectory;
   private readonly audit: AuditLog;
   private readonly clock: Clock;
+  private readonly credentials: CredentialService;
 
-  constructor(deps: { storage: Storage; orgs: OrgDirectory; audit: AuditLog; clock: Clock }) {
+  constructor(deps: {
+    storage: Storage;
+    orgs: OrgDirectory;
+    audit: AuditLog;
+    clock: Clock;
+    credentials: CredentialService;
+  }) {
     this.storage = deps.storage;
     this.orgs = deps.orgs;
     this.audit = deps.audit;
     this.clock = deps.clock;
+    this.credentials = deps.credentials;
   }
 
   /**
    * Upsert for this org only. Re-installing keeps installed_at and the counters and replaces the
    * manifest; a module an operator disabled stays disabled (an upgrade must not silently re-enable it).
+   *
+   * A reinstall that moves the destination of stored credentials (base_url origin, auth section,
+   * token_url origin) is credential work: without manage_credentials it is refused and nothing
+   * changes (otherwise an operator could point an owner's secret at a server of its own); with it
+   * the credentials are re-sealed for the new destination in this same transaction.
    */
   async install(orgId: string, input: unknown, actor: ActorContext): Promise<InstallResult> {
     await this.orgs.require(orgId);
@@ -67,6 +82,18 @@ export class ModuleService {
     const moduleId = moduleIdOf(manifest.category, manifest.platform);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
       const now = isoNow(this.clock);
+      const before = await tx.modules.findModule(orgId, moduleId);
+      const moves =
+        before !== null &&
+        destinationDigest(before.manifest) !== destinationDigest(manifest) &&
+        (await tx.credentials.findCredential(orgId, moduleId)) !== null;
+      if (moves && !actorMay(actor, 'manage_credentials')) {
+        throw new VaultError(
+          'CREDENTIAL_DESTINATION',
+          `module "${moduleId}" has stored credentials and this manifest changes where they are sent (base_url origin, http.auth or oauth2.token_url); that needs the manage_credentials permission`,
+          { field: 'http' },
+        );
+      }
       const { row, created } = await tx.modules.upsertModule(orgId, {
         moduleId,
         name: manifest.name,
@@ -78,6 +105,9 @@ export class ModuleService {
         manifest,
         now,
       });
+      if (moves && before !== null) {
+        await this.credentials.resealForDestination(tx, orgId, moduleId, before.manifest, manifest);
+      }
       await this.audit.append(
         tx,
         orgId,
@@ -86,7 +116,11 @@ export class ModuleService {
           action: 'module.install',
           targetType: 'module',
           targetId: moduleId,
-          details: { version: manifest.version, result: created ? 'created' : 'replaced' },
+          details: {
+            version: manifest.version,
+            result: created ? 'created' : 'replaced',
+            ...(moves ? { credentials_resealed: true } : {}),
+          },
         },
         now,
       );

@@ -52,6 +52,7 @@ export interface CredentialRecord<J> {
   org_id: string;
   module_id: string;
   key_version: number;
+  aad_version: number;
   nonce: Buffer;
   ciphertext: Buffer;
   field_names: J;
@@ -64,6 +65,7 @@ export function credentialFromRecord<J>(r: CredentialRecord<J>, fieldNames: stri
     orgId: r.org_id,
     moduleId: r.module_id,
     keyVersion: r.key_version,
+    aadVersion: r.aad_version,
     nonce: r.nonce,
     ciphertext: r.ciphertext,
     fieldNames,

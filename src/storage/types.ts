@@ -87,6 +87,11 @@ export interface CredentialRow {
   moduleId: string;
   /** Version of the org data key that sealed this row. */
   keyVersion: number;
+  /**
+   * Layout of the associated data the row was sealed with: 1 = org, module and key version (rows
+   * written before destinations were bound; upgraded once at open), 2 = those plus the destination.
+   */
+  aadVersion: number;
   nonce: Buffer;
   /** AES-256-GCM ciphertext with its 16-byte tag appended. */
   ciphertext: Buffer;
@@ -211,6 +216,8 @@ export interface CredentialStore {
   deleteCredential(orgId: string, moduleId: string): Promise<boolean>;
   /** Module ids with stored credentials, sorted. */
   listCredentialModuleIds(orgId: string): Promise<string[]>;
+  /** System: every row still sealed with an older associated-data layout than `aadVersion`. */
+  listCredentialsSealedBefore(aadVersion: number): Promise<CredentialRow[]>;
 }
 
 export interface OrgKeyStore {

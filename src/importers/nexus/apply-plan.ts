@@ -88,7 +88,18 @@ export async function applyPlan(
       continue;
     }
     if (write) {
-      await deps.credentials.sealAndWrite(tx, c.orgId, c.moduleId, c.values, c.createdAt, c.updatedAt);
+      // Sealed for the destination of the module as just imported (the plan imports modules first).
+      const module = await tx.modules.findModule(c.orgId, c.moduleId);
+      if (module === null) throw new Error(`credentials of ${c.moduleId} planned without their module`);
+      await deps.credentials.sealAndWrite(
+        tx,
+        c.orgId,
+        c.moduleId,
+        c.values,
+        module.manifest,
+        c.createdAt,
+        c.updatedAt,
+      );
     }
     out.created.credentials++;
     // Field names only: the audit trail never holds a value.

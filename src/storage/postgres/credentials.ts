@@ -5,17 +5,20 @@ import { one, type Queryable, statement } from './queryable.js';
 type CredentialRecord = CredentialRecordOf<string[]>;
 const toCredential = (r: CredentialRecord): CredentialRow => credentialFromRecord(r, r.field_names);
 
+const COLUMNS =
+  'org_id, module_id, key_version, aad_version, nonce, ciphertext, field_names, created_at, updated_at';
 const FIND = statement(
   'cred_find',
-  'SELECT org_id, module_id, key_version, nonce, ciphertext, field_names, created_at, updated_at FROM credentials WHERE org_id = $1 AND module_id = $2',
+  `SELECT ${COLUMNS} FROM credentials WHERE org_id = $1 AND module_id = $2`,
 );
 // xmax = 0 only on a freshly inserted row: created vs replaced in one atomic statement.
 const UPSERT = statement(
   'cred_upsert',
-  `INSERT INTO credentials (org_id, module_id, key_version, nonce, ciphertext, field_names, created_at, updated_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  `INSERT INTO credentials (${COLUMNS})
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
    ON CONFLICT (org_id, module_id) DO UPDATE SET
-     key_version = excluded.key_version, nonce = excluded.nonce, ciphertext = excluded.ciphertext,
+     key_version = excluded.key_version, aad_version = excluded.aad_version,
+     nonce = excluded.nonce, ciphertext = excluded.ciphertext,
      field_names = excluded.field_names, updated_at = excluded.updated_at
    RETURNING (xmax = 0) AS inserted`,
 );
@@ -23,6 +26,10 @@ const DELETE = statement('cred_delete', 'DELETE FROM credentials WHERE org_id = 
 const LIST_IDS = statement(
   'cred_list_ids',
   'SELECT module_id FROM credentials WHERE org_id = $1 ORDER BY module_id',
+);
+const LIST_OLDER = statement(
+  'cred_list_older',
+  `SELECT ${COLUMNS} FROM credentials WHERE aad_version < $1 ORDER BY org_id, module_id`,
 );
 
 /** Encrypted credentials on PostgreSQL: this adapter never sees a plaintext value. */
@@ -39,6 +46,7 @@ export class PgCredentialStore implements CredentialStore {
       orgId,
       w.moduleId,
       w.keyVersion,
+      w.aadVersion,
       w.nonce,
       w.ciphertext,
       JSON.stringify(w.fieldNames),
@@ -54,5 +62,9 @@ export class PgCredentialStore implements CredentialStore {
 
   async listCredentialModuleIds(orgId: string): Promise<string[]> {
     return (await this.db.rows<{ module_id: string }>(LIST_IDS, [orgId])).map((r) => r.module_id);
+  }
+
+  async listCredentialsSealedBefore(aadVersion: number): Promise<CredentialRow[]> {
+    return (await this.db.rows<CredentialRecord>(LIST_OLDER, [aadVersion])).map(toCredential);
   }
 }

@@ -173,6 +173,13 @@ export const PG_MIGRATIONS: PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION orgvault_api_keys_auth_guard();
     `,
   },
+  {
+    version: 2,
+    name: 'credentials: layout of the associated data (2 = bound to the destination)',
+    sql: `
+      ALTER TABLE credentials ADD COLUMN aad_version integer NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 export const LATEST_PG_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -118,4 +118,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'credentials: layout of the associated data (2 = bound to the destination)',
+    sql: `
+      ALTER TABLE credentials ADD COLUMN aad_version INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
