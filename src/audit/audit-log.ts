@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hasPermission, type Permission } from '../auth/permissions.js';
 import { canonicalJson } from '../canonical-json.js';
-import type { Role } from '../storage/types.js';
-import type { AuditRow, Repositories, Storage } from '../storage/types.js';
+import type { AuditRow, Repositories, Role, Storage } from '../storage/types.js';
 import { orgScope } from '../storage/types.js';
 
 /** Who did it: the API key (null for the library or the local CLI) and the request, if any. */

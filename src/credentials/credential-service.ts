@@ -38,9 +38,7 @@ export const credentialAad = (
   keyVersion: number,
   manifest: Record<string, unknown>,
 ) =>
-  Buffer.from(
-    `orgvault/credential/v2\0${orgId}\0${moduleId}\0${keyVersion}\0${destinationDigest(manifest)}`,
-  );
+  Buffer.from(`orgvault/credential/v2\0${orgId}\0${moduleId}\0${keyVersion}\0${destinationDigest(manifest)}`);
 
 /** The layout before destinations were bound: read once, by the upgrade at open, never by retrieve. */
 const legacyAad = (orgId: string, moduleId: string, keyVersion: number) =>
@@ -198,7 +196,15 @@ export class CredentialService {
           continue;
         }
         const values = JSON.parse(plain.toString('utf8')) as CredentialValues;
-        await this.sealAndWrite(tx, row.orgId, row.moduleId, values, module.manifest, row.createdAt, row.updatedAt);
+        await this.sealAndWrite(
+          tx,
+          row.orgId,
+          row.moduleId,
+          values,
+          module.manifest,
+          row.createdAt,
+          row.updatedAt,
+        );
         counts.upgraded++;
       }
     });
@@ -262,7 +268,12 @@ export class CredentialService {
     const plain =
       key === null
         ? null
-        : open(key, row.nonce, row.ciphertext, credentialAad(row.orgId, row.moduleId, row.keyVersion, manifest));
+        : open(
+            key,
+            row.nonce,
+            row.ciphertext,
+            credentialAad(row.orgId, row.moduleId, row.keyVersion, manifest),
+          );
     if (plain === null) {
       throw new VaultError(
         'DECRYPTION_FAILED',

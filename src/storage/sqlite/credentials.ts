@@ -19,10 +19,7 @@ export class SqliteCredentialStore implements CredentialStore {
   private readonly listOlder: Stmt<CredentialRecord>;
 
   constructor(db: Database) {
-    this.find = prepare(
-      db,
-      `SELECT ${COLUMNS} FROM credentials WHERE org_id = ? AND module_id = ?`,
-    );
+    this.find = prepare(db, `SELECT ${COLUMNS} FROM credentials WHERE org_id = ? AND module_id = ?`);
     this.exists = prepare(db, 'SELECT 1 AS n FROM credentials WHERE org_id = ? AND module_id = ?');
     this.upsert = prepare(
       db,
