@@ -8,8 +8,9 @@ const MAX_DEPTH = 256;
 /**
  * Replaces every credential value of a module, wherever it appears in a result or an error (string
  * values, object keys, numbers), before anything leaves the runtime. The encodings a server is likely
- * to echo are hunted too: percent-encoded (a query credential), JSON-escaped, and the Basic
- * `user:password` pair in base64.
+ * to echo are hunted too: percent- and form-encoded (a query credential), JSON-escaped, hex (both
+ * cases), and base64 and base64url at each of the three byte alignments (so a secret inside a
+ * larger encoded blob, such as a base64 JSON document or a Basic `user:password` pair, is found too).
  */
 export class SecretScrubber {
   private readonly secrets: string[];
@@ -18,16 +19,18 @@ export class SecretScrubber {
     const set = new Set<string>();
     for (const s of secrets) {
       if (s.length < MIN_SECRET_LENGTH) continue;
-      set.add(s);
-      set.add(encodeURIComponent(s));
-      set.add(new URLSearchParams({ v: s }).toString().slice(2));
-      set.add(JSON.stringify(s).slice(1, -1));
+      for (const form of [s, ...binaryForms(Buffer.from(s, 'utf8'))]) {
+        set.add(form);
+        set.add(encodeURIComponent(form));
+        set.add(new URLSearchParams({ v: form }).toString().slice(2));
+        set.add(JSON.stringify(form).slice(1, -1));
+      }
     }
     // Longest first, so a secret that contains another is replaced whole.
     this.secrets = [...set].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   }
 
-  /** The secrets of one module's credentials; `pairs` adds derived forms such as a Basic header. */
+  /** The secrets of one module's credentials; `pairs` adds derived forms such as a Basic `user:password`. */
   static forCredentials(
     credentials: CredentialValues | null,
     pairs: Array<[string, string]> = [],
@@ -36,7 +39,8 @@ export class SecretScrubber {
     for (const [user, password] of pairs) {
       const u = credentials?.[user];
       const p = credentials?.[password];
-      if (u !== undefined && p !== undefined) values.push(Buffer.from(`${u}:${p}`).toString('base64'));
+      // The pair itself; its base64 (the Basic header) comes with the binary forms of every value.
+      if (u !== undefined && p !== undefined) values.push(`${u}:${p}`);
     }
     return new SecretScrubber(values);
   }
@@ -86,4 +90,24 @@ function toJson(value: unknown): unknown {
     // Cycles or BigInt: nothing sensible to store, and nothing of it may leak.
     return '[unserializable result]';
   }
+}
+
+/**
+ * Hex (lower and upper case) and the base64 / base64url text of `bytes` as it appears inside a longer
+ * encoding: with 0, 1 or 2 bytes before it, only the characters determined by `bytes` alone are kept
+ * (the first and last characters of a group also carry bits of the neighbours).
+ */
+function binaryForms(bytes: Buffer): string[] {
+  const hex = bytes.toString('hex');
+  const out = [hex, hex.toUpperCase()];
+  for (let lead = 0; lead < 3; lead++) {
+    const encoded = Buffer.concat([Buffer.alloc(lead), bytes]).toString('base64').replace(/=+$/, '');
+    const start = Math.ceil((8 * lead) / 6);
+    const end = Math.floor((8 * (lead + bytes.length)) / 6);
+    const inner = encoded.slice(start, end);
+    out.push(inner, inner.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  // Standalone encodings, padding included (what an upstream echoing one value sends back whole).
+  out.push(bytes.toString('base64'), bytes.toString('base64url'));
+  return out;
 }

@@ -39,7 +39,22 @@ function leakyServer(): ModuleServer {
         .writeHead(200, { 'content-type': 'text/plain' })
         .end(`raw query: ${new URLSearchParams(req.query)}`);
     })
-    .route('GET', '/auth-header', (req, res) => json(res, 200, { authorization: req.headers.authorization }));
+    .route('GET', '/auth-header', (req, res) => json(res, 200, { authorization: req.headers.authorization }))
+    .route('GET', '/encodings', (req, res) => json(res, 200, encodingsOf(keyOf(req))));
+}
+
+/** An upstream that answers with the key it received in every binary-to-text encoding it knows. */
+function encodingsOf(key: string): Record<string, string> {
+  const bytes = Buffer.from(key);
+  const blob = Buffer.from(JSON.stringify({ session: { token: key } }));
+  return {
+    base64: bytes.toString('base64'),
+    base64url: bytes.toString('base64url'),
+    hex: bytes.toString('hex'),
+    HEX: bytes.toString('hex').toUpperCase(),
+    blob_base64: blob.toString('base64'),
+    blob_base64url: blob.toString('base64url'),
+  };
 }
 
 const actions = {
@@ -48,6 +63,7 @@ const actions = {
   server_error: { method: 'GET', path: '/server-error' },
   encoded: { method: 'GET', path: '/encoded' },
   auth_header: { method: 'GET', path: '/auth-header' },
+  encodings: { method: 'GET', path: '/encodings' },
 };
 
 for (const backend of await selectedBackends()) {
@@ -124,6 +140,32 @@ for (const backend of await selectedBackends()) {
       const everything = [JSON.stringify(replies), await persistedText(vault), ...logs.lines].join('\n');
       expect(logs.lines.length).toBeGreaterThanOrEqual(9);
       for (const secret of SECRETS) expect(everything).not.toContain(secret);
+    });
+
+    it('scrubs base64, base64url and hex echoes (also inside an encoded blob) from reply, state, rows and logs', async () => {
+      const replies: unknown[] = [];
+      for (const org of ['acme', 'globex'] as const) {
+        const reply = await vault
+          .org(org)
+          .conversations.invoke('encoded', { moduleId: ECHO, action: 'encodings', input: {} });
+        expect(
+          Object.values((reply.result as { body: Record<string, string> }).body).every((v) =>
+            v.includes('[redacted]'),
+          ),
+        ).toBe(true);
+        replies.push(reply, await vault.org(org).conversations.get('encoded'));
+      }
+      const forms = [KEYS.acme, KEYS.globex].flatMap((k) => Object.values(encodingsOf(k)));
+      // What the upstream sent is what a careless scrubber would have passed on.
+      expect(forms.length).toBe(12);
+      const everything = [JSON.stringify(replies), await persistedText(vault), ...logs.lines].join('\n');
+      for (const form of forms) expect(everything).not.toContain(form);
+      for (const key of [KEYS.acme, KEYS.globex]) {
+        const bytes = Buffer.from(key);
+        // The parts that encode the key alone (whatever the alignment) are gone from the blobs too.
+        expect(everything).not.toContain(bytes.toString('base64').slice(4, -4));
+        expect(everything).not.toContain(bytes.toString('hex').slice(2, -2));
+      }
     });
 
     it('the audit event of an invocation names module, action and outcome only', async () => {

@@ -53,3 +53,52 @@ describe('SecretScrubber', () => {
     expect(s.text('x secret-extended y')).toBe('x [redacted] y');
   });
 });
+
+describe('SecretScrubber: encoded echoes (security review, finding 1)', () => {
+  const secret = 'owm-0123456789abcdef';
+  const scrubber = SecretScrubber.forCredentials(
+    { api_key: secret, user: 'svc-user', password: 'pa55-word!' },
+    [['user', 'password']],
+  );
+  const clean = (text: string) => expect(scrubber.text(text)).not.toMatch(/owm-0123456789abcdef|pa55-word!/);
+
+  it('finds base64, base64url and hex (both cases) of a value', () => {
+    const bytes = Buffer.from(secret);
+    for (const encoded of [
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+    ]) {
+      const out = scrubber.text(`echo: ${encoded}.`);
+      expect(out).not.toContain(encoded);
+      expect(out).toContain('[redacted]');
+    }
+  });
+
+  it('finds the value inside a longer base64 or base64url blob, at every byte alignment', () => {
+    for (const prefix of ['', 'x', 'xy', 'xyz', '{"token":"']) {
+      const blob = Buffer.from(`${prefix}${secret}" and more`);
+      for (const encoded of [blob.toString('base64'), blob.toString('base64url')]) {
+        const out = scrubber.text(encoded);
+        expect(out, prefix).toContain('[redacted]');
+        // No run of the secret's own encoding survives: decode what is left and look.
+        const rest = out.split('[redacted]').join('');
+        expect(Buffer.from(rest, 'base64').toString('latin1')).not.toContain(secret);
+      }
+    }
+  });
+
+  it('finds the Basic pair, plain and encoded, and percent-encoded base64', () => {
+    const pair = 'svc-user:pa55-word!';
+    const b64 = Buffer.from(pair).toString('base64');
+    clean(`Authorization: Basic ${b64}`);
+    clean(pair);
+    clean(`q=${encodeURIComponent(Buffer.from(secret).toString('base64'))}`);
+    clean(Buffer.from(pair).toString('hex'));
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(scrubber.text('the weather in Oslo is 4 °C')).toBe('the weather in Oslo is 4 °C');
+  });
+});
