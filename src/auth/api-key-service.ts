@@ -67,7 +67,15 @@ export class ApiKeyService {
     }
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
-      const issued = await this.issueIn(tx, orgId, { role, name, expiresAt }, actor);
+      const parentEnd = await this.actorEnd(tx, orgId, actor);
+      if (parentEnd !== null && expiresAt !== null && expiresAt > parentEnd) {
+        throw new VaultError(
+          'VALIDATION_FAILED',
+          `expires_at must not be later than the end of the key creating it (${parentEnd})`,
+          { field: 'expires_at' },
+        );
+      }
+      const issued = await this.issueIn(tx, orgId, { role, name, expiresAt: expiresAt ?? parentEnd }, actor);
       await this.audit.append(
         tx,
         orgId,
@@ -82,6 +90,18 @@ export class ApiKeyService {
       );
       return issued;
     });
+  }
+
+  /**
+   * When the acting key stops working: its expiry, or the end of its rotation grace, whichever
+   * comes first. A key never creates a key that outlives it, or a short-lived key (or one in its
+   * grace period) could mint itself a permanent successor. Null: no end, or no key (library, CLI).
+   */
+  private async actorEnd(tx: Repositories, orgId: string, actor: ActorContext): Promise<string | null> {
+    if (actor.actorKeyId === null) return null;
+    const key = await tx.apiKeys.findApiKey(orgId, actor.actorKeyId);
+    if (key === null) return null;
+    return earliest(key.expiresAt, key.status === 'rotation_pending' ? key.graceUntil : null);
   }
 
   /** Inserts a new key inside an open transaction (also bootstrap and org creation); no audit row. */
@@ -111,6 +131,7 @@ export class ApiKeyService {
       rateLimitPerMinute: null,
     };
     await tx.apiKeys.insertApiKey(row);
+    await tx.apiKeys.markApiKeyIssued(now);
     return { apiKey: generated.apiKey, ...toApiKeyInfo(row, now) };
   }
 
@@ -171,10 +192,13 @@ export class ApiKeyService {
       if (old.status !== 'active' || unusableReason(old, now) !== null) {
         throw new VaultError('CONFLICT', 'only an active key can be rotated');
       }
+      // The successor of a key that rotates itself may outlive the grace (that is what rotation is
+      // for) but not the key's own expiry; rotated by another key, it ends when that key ends.
+      const actorEnd = actor.actorKeyId === keyId ? old.expiresAt : await this.actorEnd(tx, orgId, actor);
       const issued = await this.issueIn(
         tx,
         orgId,
-        { role: old.role, name: old.name, expiresAt: old.expiresAt },
+        { role: old.role, name: old.name, expiresAt: earliest(old.expiresAt, actorEnd) },
         actor,
       );
       const graceUntil = new Date(this.clock().getTime() + graceSeconds * 1000).toISOString();
@@ -257,4 +281,11 @@ export class ApiKeyService {
     }
     return { role: input.role, name, expiresAt };
   }
+}
+
+/** The earlier of two ISO-8601 UTC times (all written by toISOString, so text order is time order). */
+function earliest(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
 }

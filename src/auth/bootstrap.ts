@@ -33,13 +33,20 @@ export class Bootstrapper {
     this.clock = deps.clock;
   }
 
-  /** Creates `default` if missing and an owner key in it, while no usable key exists; CONFLICT after. */
+  /**
+   * Creates `default` if missing and an owner key in it, on a deployment that never issued a key;
+   * CONFLICT for ever after, even once every key is revoked or expired (an anonymous request must
+   * never mint an owner key of an org that has data: recovery is the local CLI, `keys create`).
+   */
   async bootstrap(actor: ActorContext = LIBRARY_ACTOR): Promise<IssuedApiKey> {
     return this.storage.transaction(SYSTEM_SCOPE, async (tx) => {
       await tx.apiKeys.lockBootstrap();
       const now = isoNow(this.clock);
-      if ((await tx.apiKeys.countUsableApiKeys(now)) > 0) {
-        throw new VaultError('CONFLICT', 'already bootstrapped: an API key exists');
+      if (await tx.apiKeys.anyApiKeyEverIssued()) {
+        throw new VaultError(
+          'CONFLICT',
+          'already bootstrapped: this deployment has issued API keys (a lost owner key is replaced with the local CLI: orgvault keys create)',
+        );
       }
       if ((await tx.orgs.findOrg(DEFAULT_ORG)) === null) {
         await this.orgs.createIn(tx, DEFAULT_ORG, { name: 'Default organization', plan: null }, actor);

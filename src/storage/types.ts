@@ -254,7 +254,13 @@ export interface ApiKeyStore {
   /** Auth path: last_used_at = now. */
   touchApiKey(keyId: string, now: string): Promise<void>;
   /** System: number of keys that would authenticate at `now` (bootstrap runs only while this is 0). */
-  countUsableApiKeys(now: string): Promise<number>;
+  /**
+   * Whether this deployment ever issued an API key: a key row exists (in any state) or the
+   * deployment mark says one was issued (it outlives the rows, e.g. of a deleted org).
+   */
+  anyApiKeyEverIssued(): Promise<boolean>;
+  /** Records, once, that the deployment has issued a key (in the transaction that issues it). */
+  markApiKeyIssued(now: string): Promise<void>;
   /**
    * Bootstrap: hold every other bootstrap back until this transaction ends, so count-then-insert is
    * atomic (SQLite: a no-op, its transactions are already serialised; PostgreSQL: an advisory xact lock).

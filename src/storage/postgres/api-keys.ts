@@ -6,6 +6,7 @@ import {
 } from '../row-records.js';
 import type { ApiKeyRow, ApiKeyStore } from '../types.js';
 import { BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
+import { EVER_ISSUED_SQL, MARK_ISSUED_SQL } from '../deployment-marks.js';
 import { one, type Queryable, statement } from './queryable.js';
 
 type ApiKeyRecord = ApiKeyRecordOf<boolean>;
@@ -35,13 +36,8 @@ const ROTATED = statement(
   "UPDATE api_keys SET status = 'rotation_pending', rotated_to = $1, grace_until = $2 WHERE org_id = $3 AND key_id = $4 AND status = 'active'",
 );
 const TOUCH = statement('key_touch', 'UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2');
-const USABLE = statement(
-  'key_usable',
-  `SELECT COUNT(*)::int AS n FROM api_keys
-   WHERE status <> 'revoked'
-     AND (expires_at IS NULL OR expires_at > $1)
-     AND (status <> 'rotation_pending' OR (grace_until IS NOT NULL AND grace_until > $1))`,
-);
+const EVER_ISSUED = statement('key_ever_issued', EVER_ISSUED_SQL);
+const MARK_ISSUED = statement('key_mark_issued', MARK_ISSUED_SQL.replace('?', '$1'));
 // One bootstrap at a time across nodes.
 const LOCK_BOOTSTRAP = statement('key_lock_bootstrap', BOOTSTRAP_LOCK_SQL);
 
@@ -93,8 +89,12 @@ export class PgApiKeyStore implements ApiKeyStore {
     await this.db.run(TOUCH, [now, keyId]);
   }
 
-  async countUsableApiKeys(now: string): Promise<number> {
-    return (await one<{ n: number }>(this.db, USABLE, [now]))?.n ?? 0;
+  async anyApiKeyEverIssued(): Promise<boolean> {
+    return (await one<{ n: number }>(this.db, EVER_ISSUED, []))?.n === 1;
+  }
+
+  async markApiKeyIssued(now: string): Promise<void> {
+    await this.db.run(MARK_ISSUED, [now]);
   }
 
   /**

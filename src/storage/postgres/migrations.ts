@@ -33,7 +33,7 @@ export const TENANT_TABLES = [
 ] as const;
 
 /** Tables the runtime role reads and writes without RLS: no tenant data in them. */
-export const SHARED_TABLES = ['master_keys'] as const;
+export const SHARED_TABLES = ['master_keys', 'deployment_marks'] as const;
 
 const ORG = "current_setting('orgvault.org_id', true)";
 const SYSTEM = "current_setting('orgvault.system', true) = 'on'";
@@ -178,6 +178,16 @@ export const PG_MIGRATIONS: PgMigration[] = [
     name: 'credentials: layout of the associated data (2 = bound to the destination)',
     sql: `
       ALTER TABLE credentials ADD COLUMN aad_version integer NOT NULL DEFAULT 1;
+    `,
+  },
+  {
+    version: 3,
+    name: 'deployment marks: facts about the whole deployment (an API key was ever issued)',
+    sql: `
+      CREATE TABLE deployment_marks (
+        name  text COLLATE "C" PRIMARY KEY,
+        at    text NOT NULL
+      );
     `,
   },
 ];

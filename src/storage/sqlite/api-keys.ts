@@ -6,6 +6,7 @@ import {
   apiKeyValues,
 } from '../row-records.js';
 import type { ApiKeyRow, ApiKeyStore } from '../types.js';
+import { EVER_ISSUED_SQL, MARK_ISSUED_SQL } from '../deployment-marks.js';
 import { prepare, type Stmt } from './prepare.js';
 
 type ApiKeyRecord = ApiKeyRecordOf<number>;
@@ -22,7 +23,8 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly revoke: Stmt;
   private readonly rotated: Stmt;
   private readonly touch: Stmt;
-  private readonly usable: Stmt<{ n: number }>;
+  private readonly everIssued: Stmt<{ n: number }>;
+  private readonly markIssued: Stmt;
 
   constructor(db: Database) {
     this.insert = prepare(
@@ -42,13 +44,8 @@ export class SqliteApiKeyStore implements ApiKeyStore {
       "UPDATE api_keys SET status = 'rotation_pending', rotated_to = ?, grace_until = ? WHERE org_id = ? AND key_id = ? AND status = 'active'",
     );
     this.touch = prepare(db, 'UPDATE api_keys SET last_used_at = ? WHERE key_id = ?');
-    this.usable = prepare(
-      db,
-      `SELECT COUNT(*) AS n FROM api_keys
-       WHERE status <> 'revoked'
-         AND (expires_at IS NULL OR expires_at > ?)
-         AND (status <> 'rotation_pending' OR (grace_until IS NOT NULL AND grace_until > ?))`,
-    );
+    this.everIssued = prepare(db, EVER_ISSUED_SQL);
+    this.markIssued = prepare(db, MARK_ISSUED_SQL);
   }
 
   async insertApiKey(k: ApiKeyRow): Promise<void> {
@@ -91,8 +88,12 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     this.touch.run(now, keyId);
   }
 
-  async countUsableApiKeys(now: string): Promise<number> {
-    return this.usable.get(now, now)?.n ?? 0;
+  async anyApiKeyEverIssued(): Promise<boolean> {
+    return (this.everIssued.get()?.n ?? 0) === 1;
+  }
+
+  async markApiKeyIssued(now: string): Promise<void> {
+    this.markIssued.run(now);
   }
 
   /** Transactions on this adapter are already serialised (BEGIN IMMEDIATE, queued). */

@@ -125,4 +125,14 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE credentials ADD COLUMN aad_version INTEGER NOT NULL DEFAULT 1;
     `,
   },
+  {
+    version: 3,
+    name: 'deployment marks: facts about the whole deployment (an API key was ever issued)',
+    sql: `
+      CREATE TABLE deployment_marks (
+        name  TEXT PRIMARY KEY,
+        at    TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
