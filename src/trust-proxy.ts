@@ -27,7 +27,9 @@ function isAddressOrRange(entry: string): boolean {
  * addresses/CIDRs/names. `true`, `yes`, `all` and `*` are refused (they used to mean "trust
  * everything"); so is any entry that is not an address. Returns an error message instead of throwing.
  */
-export function parseTrustProxy(raw: string | undefined): { ok: true; value: TrustProxy } | { ok: false; message: string } {
+export function parseTrustProxy(
+  raw: string | undefined,
+): { ok: true; value: TrustProxy } | { ok: false; message: string } {
   const text = (raw ?? '').trim();
   if (text === '' || text === '0' || text.toLowerCase() === 'false' || text.toLowerCase() === 'no') {
     return { ok: true, value: false };
@@ -41,7 +43,7 @@ export function parseTrustProxy(raw: string | undefined): { ok: true; value: Tru
     return {
       ok: false,
       message:
-        'trusting every proxy is not supported: give a hop count (1 = the proxy directly in front) or the proxies\' addresses/CIDRs',
+        "trusting every proxy is not supported: give a hop count (1 = the proxy directly in front) or the proxies' addresses/CIDRs",
     };
   }
   const entries = text

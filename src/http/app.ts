@@ -14,8 +14,8 @@ import { createLogger, withSafeRequestLogging } from './logger.js';
 import { HttpMetrics } from './metrics.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { NO_LIMITS, type RequestLimiter } from './rate-limiter.js';
-import type { DeclaredRoute } from './route-config.js';
 import { clientRequestIdOf } from './request-ids.js';
+import type { DeclaredRoute } from './route-config.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface BuildAppOptions {
@@ -58,7 +58,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const metrics = new HttpMetrics();
   const app = Fastify({
     // pino's Logger is what Fastify expects; its own type is narrower than pino's declaration.
-    loggerInstance: withSafeRequestLogging(options.logger ?? createLogger(config.logLevel)) as FastifyBaseLogger,
+    loggerInstance: withSafeRequestLogging(
+      options.logger ?? createLogger(config.logLevel),
+    ) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // The request id (x-request-id, problem bodies, audit rows) is always the server's own: a

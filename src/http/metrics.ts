@@ -28,7 +28,7 @@ export class HttpMetrics {
     });
     this.authFailures = new Counter({
       name: 'orgvault_auth_failures_total',
-      help: 'Refused authentications (missing, wrong, revoked or expired keys alike)',
+      help: 'Refused authentications, every reason counted together',
       registers: [this.registry],
     });
   }
