@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { VaultError } from './errors.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /**
  * Everything orgvault reads from the environment, validated once. The CLI, the HTTP server and the
@@ -24,7 +25,8 @@ export interface Config {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   authFailuresPerMinute: number;
-  trustProxy: boolean;
+  /** ORGVAULT_TRUST_PROXY: none, a hop count, or the proxies' addresses (never "every proxy"). */
+  trustProxy: TrustProxy;
   /** Time limit of one module call, built-in or HTTP. */
   httpTimeoutMs: number;
   /** Largest response body an HTTP module may return. */
@@ -50,7 +52,7 @@ export interface ConfigOverrides {
   bodyLimitBytes?: number;
   rateLimitPerMinute?: number;
   authFailuresPerMinute?: number;
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
   httpTimeoutMs?: number;
   httpMaxResponseBytes?: number;
   breakerFailureThreshold?: number;
@@ -91,7 +93,15 @@ const EnvSchema = z.object({
   ORGVAULT_BODY_LIMIT: intIn(1024, 16 * 1024 * 1024, 64 * 1024),
   ORGVAULT_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000, 1000),
   ORGVAULT_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000, 20),
-  ORGVAULT_TRUST_PROXY: flag,
+  ORGVAULT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }),
   ORGVAULT_HTTP_TIMEOUT_MS: intIn(1, 10 * 60 * 1000, 10_000),
   ORGVAULT_HTTP_MAX_RESPONSE_BYTES: intIn(1, 64 * 1024 * 1024, 1024 * 1024),
   ORGVAULT_BREAKER_FAILURES: intIn(1, 1000, 5),

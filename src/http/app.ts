@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
@@ -7,13 +6,15 @@ import type { Logger } from 'pino';
 import type { Permission } from '../auth/permissions.js';
 import type { Config } from '../config.js';
 import { VaultError } from '../errors.js';
+import { fastifyTrustProxy } from '../trust-proxy.js';
 import type { Vault } from '../vault.js';
 import { installAuthHook } from './auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
-import { createLogger } from './logger.js';
+import { createLogger, withSafeRequestLogging } from './logger.js';
 import { HttpMetrics } from './metrics.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { NO_LIMITS, type RequestLimiter } from './rate-limiter.js';
+import { clientRequestIdOf } from './request-ids.js';
 import type { DeclaredRoute } from './route-config.js';
 import { registerRoutes } from './routes/index.js';
 
@@ -25,14 +26,6 @@ export interface BuildAppOptions {
   logger?: Logger;
   /** Rate limits (per key, per failing client); none by default. */
   limiter?: RequestLimiter;
-}
-
-/** A client's own x-request-id is kept when it is short and plain; otherwise we make one. */
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Fails registration of a route that declares neither a permission nor public; records the rest. */
@@ -65,11 +58,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const metrics = new HttpMetrics();
   const app = Fastify({
     // pino's Logger is what Fastify expects; its own type is narrower than pino's declaration.
-    loggerInstance: (options.logger ?? createLogger(config.logLevel)) as FastifyBaseLogger,
+    loggerInstance: withSafeRequestLogging(
+      options.logger ?? createLogger(config.logLevel),
+    ) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    // The request id (x-request-id, problem bodies, audit rows) is always the server's own: a
+    // client-chosen one could be replayed to make two requests look like one in the audit trail.
+    // The client's own id, when plain, travels beside it (x-client-request-id, client_request_id).
     requestIdHeader: false,
-    genReqId: requestIdOf,
+    genReqId: () => randomUUID(),
+    childLoggerFactory: (logger, bindings, opts, rawReq) => {
+      const clientId = clientRequestIdOf(rawReq);
+      return logger.child(clientId === null ? bindings : { ...bindings, client_request_id: clientId }, opts);
+    },
     routerOptions: { maxParamLength: 200 },
     // Bad URL encodings and over-long path segments never reach a route: answer them as problems too.
     frameworkErrors: (err, request, reply) => {
@@ -105,7 +107,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       origin: config.corsOrigins,
       methods: ['GET', 'PUT', 'POST', 'DELETE'],
       allowedHeaders: ['content-type', 'x-api-key', 'authorization', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'x-client-request-id', 'retry-after'],
       maxAge: 600,
     });
   }
@@ -132,6 +134,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const clientId = clientRequestIdOf(request.raw);
+    if (clientId !== null) reply.header('x-client-request-id', clientId);
     if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {

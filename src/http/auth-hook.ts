@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseApiKey } from '../auth/api-key-format.js';
 import { hasPermission } from '../auth/permissions.js';
 import type { Vault } from '../vault.js';
 import type { HttpMetrics } from './metrics.js';
@@ -27,11 +28,22 @@ function refuseRate(
   return sendProblem(reply, problem('RATE_LIMITED', 'too many requests', request.id));
 }
 
+/** The key id a presented key names (`ovk_<keyId>_...`), valid or not; null for legacy or malformed keys. */
+function namedKeyId(key: string | null): string | null {
+  if (key === null) return null;
+  const parsed = parseApiKey(key);
+  return parsed.kind === 'ovk' ? parsed.keyId : null;
+}
+
 /**
  * Authentication and authorization for every route, in one place. Runs onRequest, before the body
  * is read, so an anonymous client cannot make the server parse anything. Every refusal of a key
  * (unknown, wrong secret, revoked, expired, grace over) gets the same 401 body, so a client cannot
  * tell which one it hit.
+ *
+ * A presented key is verified before any failure limit is consulted: a valid key is never refused
+ * because its address (a NAT, a proxy, an attacker next door) or its key id was guessed at. Only a
+ * failed attempt is counted, per client and per key id, and past the limit answered 429.
  */
 export function installAuthHook(
   app: FastifyInstance,
@@ -52,10 +64,6 @@ export function installAuthHook(
       // onRoute refuses such routes at registration; this is the belt to that brace.
       return sendProblem(reply, problem('FORBIDDEN', 'route declares no permission', request.id));
     }
-    const client = request.ip;
-    const limited = refuseRate(reply, request, await limiter.checkClient(client));
-    if (limited) return limited;
-
     const key = presentedKey(request);
     // Taken before any read of this request: whatever is cached under it is at least this fresh.
     const token = storage.changeToken ? storage.changeToken() : null;
@@ -65,10 +73,16 @@ export function installAuthHook(
         ? ({ ok: false, code: 'MISSING' } as const)
         : await vault.services.keyVerifier.verify(key, token);
     if (!result.ok) {
-      metrics.authFailures.inc({ reason: result.code.toLowerCase() });
-      // The reason is for operators only (the client gets the same 401 whatever it was); never the key.
+      // One unlabelled counter: /metrics is public, and a reason label would tell a caller what
+      // its 401 hides (e.g. that the key it holds was revoked). The reason is in the operator log only.
+      metrics.authFailures.inc();
       request.log.info({ reason: result.code }, 'authentication refused');
-      await limiter.recordAuthFailure(client);
+      const limited = refuseRate(
+        reply,
+        request,
+        await limiter.recordAuthFailure({ client: request.ip, keyId: namedKeyId(key) }),
+      );
+      if (limited) return limited;
       return sendProblem(reply, problem('UNAUTHENTICATED', 'a valid API key is required', request.id));
     }
     request.auth = { orgId: result.orgId, keyId: result.keyId, role: result.role };

@@ -2,14 +2,17 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 /**
  * Paths pino blanks out wherever they occur in a log line: keys and credentials must never reach a
- * log, even if some future line logs a header set or a body.
+ * log, even if some future line logs a header set or a body. Every header that can carry a secret
+ * is listed, on requests and responses alike.
  */
+const SECRET_HEADERS = ['authorization', '"x-api-key"', 'cookie', '"set-cookie"', '"proxy-authorization"'];
+const header = (prefix: string, name: string) =>
+  name.startsWith('"') ? `${prefix}[${name}]` : `${prefix}.${name}`;
+
 export const REDACT_PATHS = [
-  'req.headers["x-api-key"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers["x-api-key"]',
-  'headers.authorization',
+  ...['req.headers', 'res.headers', 'headers', '*.headers'].flatMap((prefix) =>
+    SECRET_HEADERS.map((name) => header(prefix, name)),
+  ),
   'api_key',
   'apiKey',
   'credentials',
@@ -24,8 +27,55 @@ export const REDACT_PATHS = [
   '*.*.credentials',
 ];
 
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  ip?: string;
+  host?: string;
+  routeOptions?: { url?: string };
+  socket?: { remoteAddress?: string; remotePort?: number };
+}
+
+/**
+ * The path of a URL with every query value gone: `/v1/me?api_key=ovk_...` logs as `/v1/me?[redacted]`.
+ * The query is dropped whole (names too): a key sent as `?ovk_...` would be a name.
+ */
+export function loggableUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?[redacted]`;
+}
+
+/**
+ * How a request appears in a log line (Fastify's "incoming request" and error lines): method, path
+ * without the query, route template, client address. Never headers, never query values: a key
+ * pasted into a URL (`?api_key=`), an OAuth `state` or `code` would otherwise be logged whole.
+ */
+export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: loggableUrl(req.url),
+    route: req.routeOptions?.url,
+    host: req.host,
+    remoteAddress: req.ip ?? req.socket?.remoteAddress,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /** The server's logger; `destination` lets tests read what would have been logged. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const options = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
+  };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * A child of any logger handed to buildApp that logs requests through serializeRequest, so even a
+ * plain pino logger (without createLogger's serializer) never logs a query value.
+ */
+export function withSafeRequestLogging(logger: Logger): Logger {
+  return logger.child({}, { serializers: { req: serializeRequest } });
 }

@@ -1,4 +1,4 @@
-import type { RateDecision, RequestLimiter } from '../http/rate-limiter.js';
+import type { AuthFailure, RateDecision, RequestLimiter } from '../http/rate-limiter.js';
 import type { AuthContext } from '../http/route-config.js';
 import type { WindowDecision, WindowStore } from './window-store.js';
 
@@ -9,7 +9,10 @@ export interface WindowRequestLimiterOptions {
   store: WindowStore;
   /** Requests per minute for a key whose row sets no rate_limit_per_minute (ORGVAULT_RATE_LIMIT_PER_MINUTE). */
   perKeyPerMinute: number;
-  /** Failed authentications per minute per client address (ORGVAULT_AUTH_FAILURES_PER_MINUTE). */
+  /**
+   * Failed authentications per minute (ORGVAULT_AUTH_FAILURES_PER_MINUTE), counted per client address
+   * and, separately, per key id the failures named.
+   */
   authFailuresPerMinute: number;
   /** Told when the counter store fails; the request is then let through (see below). */
   onStoreError?: (err: unknown) => void;
@@ -20,7 +23,10 @@ const toRate = (d: WindowDecision): RateDecision =>
 
 /**
  * The HTTP auth hook's limiter: per API key (the key row's rate_limit_per_minute, else the default)
- * and per client address for failed authentications, each at most N in any rolling minute.
+ * and, for failed authentications, per client address and per key id, each at most N in any
+ * rolling minute. A failure past either limit is answered 429 instead of 401; a counter already at
+ * N records nothing more (so it never holds more than N entries). Valid keys are never
+ * counted here, so no amount of guessing by anyone locks a valid key out.
  *
  * If the counter store (Redis) fails, requests are let through and the error is reported: a Redis
  * outage must not take the API down, and authentication itself never depends on the limiter.
@@ -28,17 +34,20 @@ const toRate = (d: WindowDecision): RateDecision =>
 export class WindowRequestLimiter implements RequestLimiter {
   constructor(private readonly options: WindowRequestLimiterOptions) {}
 
-  checkClient(clientAddress: string): Promise<RateDecision> {
-    return this.guard(() =>
-      this.options.store.peek(`authfail:${clientAddress}`, this.options.authFailuresPerMinute, MINUTE_MS),
+  async recordAuthFailure(failure: AuthFailure): Promise<RateDecision> {
+    const limit = this.options.authFailuresPerMinute;
+    const keys = [`authfail:client:${failure.client}`];
+    if (failure.keyId !== null) keys.push(`authfail:key:${failure.keyId}`);
+    // Both counters are taken even when the first refuses: guesses against a key id count whichever
+    // address they come from.
+    const decisions = await Promise.all(
+      keys.map((k) => this.guard(() => this.options.store.take(k, limit, MINUTE_MS))),
     );
-  }
-
-  async recordAuthFailure(clientAddress: string): Promise<void> {
-    await this.guard(async () => {
-      await this.options.store.hit(`authfail:${clientAddress}`, MINUTE_MS);
-      return { ok: true };
-    });
+    let worst: RateDecision = ALLOW;
+    for (const d of decisions) {
+      if (!d.ok && (worst.ok || d.retryAfterSeconds > worst.retryAfterSeconds)) worst = d;
+    }
+    return worst;
   }
 
   checkKey(caller: AuthContext, limitPerMinute: number | null): Promise<RateDecision> {

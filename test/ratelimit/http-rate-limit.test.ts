@@ -54,12 +54,15 @@ describe('HTTP rate limits', () => {
     expect((await me(key.apiKey)).statusCode).toBe(429);
   });
 
-  it('refuses a client address after too many failed authentications, even with a valid key', async () => {
+  it("refuses a client address's further guesses after too many failed authentications, never a valid key", async () => {
     for (let i = 0; i < 3; i++) expect((await me('ovk_nope_wrong', '10.0.0.9')).statusCode).toBe(401);
-    const res = await me(key.apiKey, '10.0.0.9');
+    const res = await me('ovk_nope_wrong', '10.0.0.9');
     expect(res.statusCode).toBe(429);
     expect(res.headers['retry-after']).toBeDefined();
+    // A valid key from that address still passes (the failure limit never refuses one).
+    expect((await me(key.apiKey, '10.0.0.9')).statusCode).toBe(200);
     // Other addresses are not affected.
+    expect((await me('ovk_nope_wrong', '10.0.0.10')).statusCode).toBe(401);
     expect((await me(key.apiKey, '10.0.0.10')).statusCode).toBe(200);
   });
 });
