@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointToJson } from '../../src/audit/audit-checkpoint.js';
-import { GENESIS_HASH, hashAuditEvent } from '../../src/audit/audit-log.js';
+import { GENESIS_HASH } from '../../src/audit/audit-log.js';
 import { openVault } from '../../src/vault.js';
 import { call, type HttpWorld, httpWorld, type OrgKeys, orgWithKeys, testClock } from '../http/support.js';
 import { type FreshDatabase, selectedBackends } from '../support/backends.js';
@@ -53,13 +53,6 @@ function flipByte(base64: string): string {
   const bytes = Buffer.from(base64, 'base64');
   bytes[10] = (bytes[10] ?? 0) ^ 0x01;
   return bytes.toString('base64');
-}
-
-function ndjson(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe.each(backends.map((b) => [b.name, b] as const))(
