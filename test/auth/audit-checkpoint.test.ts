@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointToJson } from '../../src/audit/audit-checkpoint.js';
 import { GENESIS_HASH } from '../../src/audit/audit-log.js';
 import { openVault } from '../../src/vault.js';
-import { call, type HttpWorld, httpWorld, type OrgKeys, orgWithKeys, testClock } from '../http/support.js';
+import { call, type HttpWorld, httpWorld, type OrgKeys, orgWithKeys } from '../http/support.js';
 import { type FreshDatabase, selectedBackends } from '../support/backends.js';
 import { runOrgvault } from '../support/cli.js';
 import { manifest } from '../support/manifests.js';
