@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   /** Raw ORGVAULT_MASTER_KEY (comma-separated list, newest first); undefined when unset. */
   masterKey: string | undefined;
+  /** Raw ORGVAULT_AUDIT_SIGNING_KEY (Ed25519 PEM or base64 seeds, newest first); undefined when unset. */
+  auditSigningKey: string | undefined;
   host: string;
   port: number;
   logLevel: string;
@@ -41,6 +43,7 @@ export interface ConfigOverrides {
   databaseUrl?: string;
   databaseOwnerUrl?: string;
   masterKey?: string;
+  auditSigningKey?: string;
   dataDir?: string;
   host?: string;
   port?: number;
@@ -83,6 +86,7 @@ const EnvSchema = z.object({
   ORGVAULT_DATABASE_OWNER_URL: z.string().optional(),
   ORGVAULT_DATA_DIR: z.string().optional(),
   ORGVAULT_MASTER_KEY: z.string().optional(),
+  ORGVAULT_AUDIT_SIGNING_KEY: z.string().optional(),
   ORGVAULT_HOST: z.string().optional(),
   ORGVAULT_PORT: intIn(0, 65535, 8003),
   ORGVAULT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -134,6 +138,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     databaseOwnerUrl,
     dataDir,
     masterKey: blank(overrides.masterKey) ?? blank(e.ORGVAULT_MASTER_KEY),
+    auditSigningKey: blank(overrides.auditSigningKey) ?? blank(e.ORGVAULT_AUDIT_SIGNING_KEY),
     host: overrides.host ?? e.ORGVAULT_HOST ?? '127.0.0.1',
     port: overrides.port ?? e.ORGVAULT_PORT,
     logLevel: overrides.logLevel ?? e.ORGVAULT_LOG_LEVEL ?? 'info',

@@ -3,7 +3,14 @@ import type { BuiltinCatalogue } from './agent/builtin-modules.js';
 import type { ConversationService } from './agent/conversation-service.js';
 import { createConversationService } from './agent/create-conversation-service.js';
 import { OrgConversations } from './agent/org-conversations.js';
+import {
+  type AuditCheckpoint,
+  AuditCheckpoints,
+  type CheckpointVerification,
+} from './audit/audit-checkpoint.js';
 import { type ActorContext, AuditLog, LIBRARY_ACTOR } from './audit/audit-log.js';
+import { AuditSigningKeys } from './audit/audit-signing-keys.js';
+import { DeniedAudit } from './audit/denied-audit.js';
 import { ApiKeyService } from './auth/api-key-service.js';
 import { Bootstrapper } from './auth/bootstrap.js';
 import { KeyVerifier } from './auth/key-verifier.js';
@@ -41,6 +48,10 @@ export interface VaultServices {
   storage: Storage;
   clock: Clock;
   audit: AuditLog;
+  /** Signed audit checkpoints (issue, verify, public keys). */
+  checkpoints: AuditCheckpoints;
+  /** Bounded auditing of refused (403) requests. */
+  deniedAudit: DeniedAudit;
   orgs: OrgDirectory;
   orgKeys: OrgKeyService;
   modules: ModuleService;
@@ -157,6 +168,14 @@ export class SystemVault {
   verifyAuditChain(orgId: string) {
     return this.s.audit.verify(orgId);
   }
+  /** A signed checkpoint of the org's audit chain as it is now. */
+  auditCheckpoint(orgId: string): Promise<AuditCheckpoint> {
+    return this.s.checkpoints.issue(orgId);
+  }
+  /** Checks a kept checkpoint (its JSON) against the org's chain: catches deleted or rewritten tails. */
+  verifyAuditCheckpoint(orgId: string, checkpoint: unknown): Promise<CheckpointVerification> {
+    return this.s.checkpoints.verify(orgId, checkpoint);
+  }
 }
 
 export class Vault {
@@ -216,10 +235,18 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       ...(warn ? { warn } : {}),
     }),
   );
+  const auditKeys = new AuditSigningKeys({
+    auditSigningKey: config.auditSigningKey,
+    dataDir: config.dataDir,
+    production: config.production,
+    ...(warn ? { warn } : {}),
+  });
   const storage = await openStorage(config.databaseUrl, { databaseOwnerUrl: config.databaseOwnerUrl });
   try {
     const now = () => clock().toISOString();
     const audit = new AuditLog(storage);
+    const checkpoints = new AuditCheckpoints({ audit, keys: auditKeys, clock });
+    const deniedAudit = new DeniedAudit({ storage, audit, clock });
     const orgs = new OrgDirectory(storage, audit, clock);
     const orgKeys = new OrgKeyService(storage, keyring, now);
     await orgKeys.verifyKeyring();
@@ -246,6 +273,8 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       storage,
       clock,
       audit,
+      checkpoints,
+      deniedAudit,
       orgs,
       orgKeys,
       modules,

@@ -56,7 +56,14 @@ export interface ChainVerification {
   /** First sequence number at which the chain breaks. */
   brokenAt?: number;
   reason?: string;
+  /** The hash of the newest event (GENESIS_HASH for an empty chain), when the chain is intact. */
+  head?: string;
+  /** The hash of the event at the seq asked for with `hashAt`, when the walk reached it. */
+  hashAt?: string;
 }
+
+/** Events read per storage round trip when a chain is walked (verify, export): memory stays bounded. */
+export const AUDIT_BATCH = 500;
 
 /**
  * The audit trail: one hash chain per org (each event's hash covers the previous hash), appended
@@ -99,21 +106,47 @@ export class AuditLog {
     return this.storage.read(orgScope(orgId), (r) => r.audit.listAuditEvents(orgId, { limit, beforeSeq }));
   }
 
-  /** Recomputes the chain: an edited, deleted or reordered row breaks it. */
-  async verify(orgId: string): Promise<ChainVerification> {
-    const chain = await this.storage.read(orgScope(orgId), (r) => r.audit.listAuditChain(orgId));
+  /**
+   * The org's events with seq above `afterSeq`, oldest first, read in batches of `batch` (each batch
+   * its own read), so a long chain is never held in memory at once.
+   */
+  async *events(orgId: string, afterSeq = 0, batch = AUDIT_BATCH): AsyncGenerator<AuditRow> {
+    let cursor = afterSeq;
+    for (;;) {
+      const rows = await this.storage.read(orgScope(orgId), (r) =>
+        r.audit.listAuditEventsAfter(orgId, cursor, batch),
+      );
+      yield* rows;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < batch) return;
+      cursor = last.seq;
+    }
+  }
+
+  /**
+   * Recomputes the chain: an edited, deleted or reordered row breaks it. Alone it cannot see that the
+   * newest events were deleted; a signed checkpoint (audit-checkpoint.ts) can, with `hashAt`.
+   */
+  async verify(orgId: string, options: { hashAt?: number } = {}): Promise<ChainVerification> {
     let prev = GENESIS_HASH;
-    for (const [i, e] of chain.entries()) {
-      if (e.seq !== i + 1)
-        return { ok: false, events: chain.length, brokenAt: i + 1, reason: 'missing event' };
-      if (e.prevHash !== prev)
-        return { ok: false, events: chain.length, brokenAt: e.seq, reason: 'broken link' };
+    let count = 0;
+    let hashAt: string | undefined;
+    const broken = (brokenAt: number, reason: string): ChainVerification => ({
+      ok: false,
+      events: count,
+      brokenAt,
+      reason,
+    });
+    for await (const e of this.events(orgId)) {
+      count += 1;
+      if (e.seq !== count) return broken(count, 'missing event');
+      if (e.prevHash !== prev) return broken(e.seq, 'broken link');
       const { hash, ...rest } = e;
-      if (hashAuditEvent(rest) !== hash) {
-        return { ok: false, events: chain.length, brokenAt: e.seq, reason: 'event altered' };
-      }
+      if (hashAuditEvent(rest) !== hash) return broken(e.seq, 'event altered');
+      if (e.seq === options.hashAt) hashAt = hash;
       prev = hash;
     }
-    return { ok: true, events: chain.length };
+    if (options.hashAt === 0) hashAt = GENESIS_HASH;
+    return { ok: true, events: count, head: prev, ...(hashAt !== undefined ? { hashAt } : {}) };
   }
 }

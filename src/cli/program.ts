@@ -22,6 +22,7 @@ Environment (the same as the server's):
   ORGVAULT_DATABASE_OWNER_URL  PostgreSQL: the schema owner, for migrations (the runtime role never owns tables)
   ORGVAULT_DATA_DIR       data directory (default ./data)
   ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
+  ORGVAULT_AUDIT_SIGNING_KEY  Ed25519 key(s) that sign audit checkpoints: PKCS#8 PEM or 32-byte base64 seed, newest first
   ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
 
 Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;

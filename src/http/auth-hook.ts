@@ -36,6 +36,29 @@ function namedKeyId(key: string | null): string | null {
 }
 
 /**
+ * A refusal of an authenticated key goes into its own org's audit trail (bounded per key, see
+ * DeniedAudit): the route template and permission only, never the URL, its query or the key. A
+ * failed write is logged and the caller still gets its 403.
+ */
+async function recordDenied(vault: Vault, request: FastifyRequest, permission: string): Promise<void> {
+  const auth = request.auth;
+  const route = request.routeOptions.url;
+  if (auth === null || route === undefined) return;
+  try {
+    await vault.services.deniedAudit.record({
+      orgId: auth.orgId,
+      keyId: auth.keyId,
+      requestId: request.id,
+      method: request.method,
+      route,
+      permission,
+    });
+  } catch (err) {
+    request.log.error({ err }, 'could not audit a denied request');
+  }
+}
+
+/**
  * Authentication and authorization for every route, in one place. Runs onRequest, before the body
  * is read, so an anonymous client cannot make the server parse anything. Every refusal of a key
  * (unknown, wrong secret, revoked, expired, grace over) gets the same 401 body, so a client cannot
@@ -93,6 +116,7 @@ export function installAuthHook(
     );
     if (keyLimited) return keyLimited;
     if (!hasPermission(result.role, permission)) {
+      await recordDenied(vault, request, permission);
       return sendProblem(
         reply,
         problem('FORBIDDEN', `role ${result.role} lacks the ${permission} permission`, request.id),

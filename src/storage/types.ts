@@ -275,6 +275,8 @@ export interface AuditStore {
   listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]>;
   /** Oldest first, the whole chain (for verification). */
   listAuditChain(orgId: string): Promise<AuditRow[]>;
+  /** Oldest first, at most `limit` events with seq above `afterSeq`: walks a chain in bounded batches. */
+  listAuditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<AuditRow[]>;
 }
 
 export interface CheckpointStore {

@@ -24,7 +24,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
       expect(declared, `${r.methods.join(',')} ${r.url}`).toBe(1);
     }
     const publicRoutes = world.app.routeTable.filter((r) => r.public).map((r) => r.url);
-    expect(new Set(publicRoutes)).toEqual(new Set(['/health', '/openapi.json', '/metrics', '/v1/bootstrap']));
+    expect(new Set(publicRoutes)).toEqual(
+      new Set(['/health', '/openapi.json', '/metrics', '/v1/bootstrap', '/v1/audit/public-keys']),
+    );
   });
 
   it('HEAD routes Fastify adds for GET carry the same declaration and are checked alike', async () => {

@@ -117,6 +117,24 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
     expect(JSON.stringify(audit)).not.toContain(A_MODULE);
   });
 
+  it("audit checkpoint and export show only the caller's org", async () => {
+    const a = await orgWithKeys(world.vault, 'bola-a');
+    const b = await orgWithKeys(world.vault, 'bola-b');
+    await world.vault.org(a.orgId).modules.install(manifest(A_MODULE));
+    const checkpoint = (await call(world.app, 'GET', '/v1/audit/checkpoint', { key: b.keys.owner })).json();
+    const [bNewest] = await world.vault.services.audit.list(b.orgId, 1);
+    expect(checkpoint).toMatchObject({ org_id: b.orgId, seq: bNewest?.seq, head: bNewest?.hash });
+    const exported = await call(world.app, 'GET', '/v1/audit/export', { key: b.keys.owner });
+    expect(exported.statusCode).toBe(200);
+    const orgs = exported.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).org_id);
+    expect(orgs.length).toBeGreaterThan(0);
+    expect(new Set(orgs)).toEqual(new Set([b.orgId]));
+    expect(exported.body).not.toContain(a.orgId);
+  });
+
   it("conversation routes: A's conversation answers B like a missing one", async () => {
     const routes = world.app.routeTable.map((r) => r.url);
     if (!routes.includes('/v1/conversations/:conversation_id')) return; // agent runtime not in this build

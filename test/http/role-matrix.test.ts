@@ -47,8 +47,15 @@ describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_
           expect(res.statusCode, res.body).toBe(403);
           expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
           expect(res.json()).toMatchObject({ code: 'FORBIDDEN', status: 403 });
-          const auditAfter = (await world.vault.services.audit.list(org.orgId, 500)).length;
-          expect(auditAfter, 'a refused request writes nothing').toBe(auditBefore);
+          // A refused request changes nothing; the refusal itself is audited, once, as `denied`.
+          const auditAfter = await world.vault.services.audit.list(org.orgId, 500);
+          expect(auditAfter.length, 'a refused request writes one denied event').toBe(auditBefore + 1);
+          expect(auditAfter[0]).toMatchObject({
+            action: 'denied',
+            outcome: 'denied',
+            actorKeyId: org.keyIds[role],
+            details: { method: c.method, route: c.route, permission: c.permission },
+          });
         }
       });
     }

@@ -173,6 +173,20 @@ export const ROUTE_CASES: RouteCase[] = [
     success: 200,
     prepare: async () => ({ url: '/v1/audit' }),
   },
+  {
+    method: 'GET',
+    route: '/v1/audit/checkpoint',
+    permission: 'read_audit',
+    success: 200,
+    prepare: async () => ({ url: '/v1/audit/checkpoint' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/audit/export',
+    permission: 'read_audit',
+    success: 200,
+    prepare: async () => ({ url: '/v1/audit/export?after=0' }),
+  },
   // Conversation routes (agent runtime): behaviour in test/agent/http-conversations.test.ts.
   {
     method: 'POST',

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { auditEventJson } from '../../audit/audit-event-json.js';
 import { callerOf } from '../route-config.js';
 import { auditEventSchema, errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
@@ -49,19 +50,7 @@ export function auditListRoute(app: FastifyInstance, { vault }: RouteDeps): void
       const rows = await vault.services.audit.list(orgId, limit, before);
       const last = rows.at(-1);
       return {
-        events: rows.map((e) => ({
-          seq: e.seq,
-          at: e.at,
-          actor_key_id: e.actorKeyId,
-          action: e.action,
-          target_type: e.targetType,
-          target_id: e.targetId,
-          request_id: e.requestId,
-          outcome: e.outcome,
-          details: e.details,
-          prev_hash: e.prevHash,
-          hash: e.hash,
-        })),
+        events: rows.map(auditEventJson),
         next_before: rows.length === limit && last !== undefined && last.seq > 1 ? last.seq : null,
       };
     },

@@ -3,7 +3,10 @@ import { apiKeyRevokeRoute } from './api-key-revoke.js';
 import { apiKeyRotateRoute } from './api-key-rotate.js';
 import { apiKeysCreateRoute } from './api-keys-create.js';
 import { apiKeysListRoute } from './api-keys-list.js';
+import { auditCheckpointRoute } from './audit-checkpoint.js';
+import { auditExportRoute } from './audit-export.js';
 import { auditListRoute } from './audit-list.js';
+import { auditPublicKeysRoute } from './audit-public-keys.js';
 import { bootstrapRoute } from './bootstrap.js';
 import { conversationGetRoute } from './conversation-get.js';
 import { conversationInvokeRoute } from './conversation-invoke.js';
@@ -44,6 +47,9 @@ export const ROUTES: ReadonlyArray<(app: FastifyInstance, deps: RouteDeps) => vo
   apiKeyRotateRoute,
   apiKeyRevokeRoute,
   auditListRoute,
+  auditCheckpointRoute,
+  auditExportRoute,
+  auditPublicKeysRoute,
   conversationInvokeRoute,
   conversationGetRoute,
 ];

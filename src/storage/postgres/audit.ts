@@ -28,6 +28,10 @@ const PAGE = statement(
    ORDER BY seq DESC LIMIT $3`,
 );
 const CHAIN = statement('audit_chain', `SELECT ${COLUMNS} FROM audit_events WHERE org_id = $1 ORDER BY seq`);
+const AFTER = statement(
+  'audit_after',
+  `SELECT ${COLUMNS} FROM audit_events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+);
 
 /** The audit trail on PostgreSQL: append-only from the service's point of view. */
 export class PgAuditStore implements AuditStore {
@@ -57,5 +61,9 @@ export class PgAuditStore implements AuditStore {
 
   async listAuditChain(orgId: string): Promise<AuditRow[]> {
     return (await this.db.rows<AuditRecord>(CHAIN, [orgId])).map(toAudit);
+  }
+
+  async listAuditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return (await this.db.rows<AuditRecord>(AFTER, [orgId, afterSeq, limit])).map(toAudit);
   }
 }

@@ -20,6 +20,7 @@ export class SqliteAuditStore implements AuditStore {
   private readonly page: Stmt<AuditRecord>;
   private readonly pageBefore: Stmt<AuditRecord>;
   private readonly chain: Stmt<AuditRecord>;
+  private readonly after: Stmt<AuditRecord>;
 
   constructor(db: Database) {
     this.last = prepare(db, `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? ORDER BY seq DESC LIMIT 1`);
@@ -33,6 +34,10 @@ export class SqliteAuditStore implements AuditStore {
       `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.chain = prepare(db, `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? ORDER BY seq`);
+    this.after = prepare(
+      db,
+      `SELECT ${COLUMNS} FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
   }
 
   async lastAuditEvent(orgId: string): Promise<AuditRow | null> {
@@ -54,5 +59,9 @@ export class SqliteAuditStore implements AuditStore {
 
   async listAuditChain(orgId: string): Promise<AuditRow[]> {
     return this.chain.all(orgId).map(toAudit);
+  }
+
+  async listAuditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<AuditRow[]> {
+    return this.after.all(orgId, afterSeq, limit).map(toAudit);
   }
 }

@@ -1,0 +1,53 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { auditExportLine } from '../../audit/audit-event-json.js';
+import { callerOf } from '../route-config.js';
+import { errorResponses } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+/**
+ * GET /v1/audit/export?after=: the caller's org's events above seq `after`, oldest first, one JSON
+ * object a line. Streamed from storage in bounded batches, so a long chain is never in memory.
+ */
+export function auditExportRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  app.get<{ Querystring: { after?: string } }>(
+    '/v1/audit/export',
+    {
+      config: { permission: 'read_audit' },
+      schema: {
+        summary: "The caller's org's audit trail as NDJSON (oldest first), for a SIEM",
+        querystring: {
+          type: 'object',
+          properties: {
+            after: {
+              type: 'string',
+              pattern: '^[0-9]{1,15}$',
+              description: 'only events with a greater seq (default 0: the whole chain)',
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            description:
+              'One event a line: org_id, seq, at, actor_key_id, action, target_type, target_id, ' +
+              'request_id, outcome, details, prev_hash, hash',
+            content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = callerOf(request);
+      const after = Number(request.query.after ?? 0);
+      const events = vault.services.audit.events(orgId, after);
+      const lines = Readable.from(
+        (async function* () {
+          for await (const e of events) yield auditExportLine(e);
+        })(),
+      );
+      return reply.type('application/x-ndjson').send(lines);
+    },
+  );
+}
