@@ -101,7 +101,9 @@ function binaryForms(bytes: Buffer): string[] {
   const hex = bytes.toString('hex');
   const out = [hex, hex.toUpperCase()];
   for (let lead = 0; lead < 3; lead++) {
-    const encoded = Buffer.concat([Buffer.alloc(lead), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(lead), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const start = Math.ceil((8 * lead) / 6);
     const end = Math.floor((8 * (lead + bytes.length)) / 6);
     const inner = encoded.slice(start, end);

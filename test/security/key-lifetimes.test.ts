@@ -94,11 +94,11 @@ for (const backend of await selectedBackends()) {
       expect(rotated.statusCode).toBe(201);
       const minted = await create(admin.apiKey, { role: 'admin', name: 'escape' });
       expect(minted.statusCode).toBe(201);
-      const escape = (minted.json() as { api_key: string }).api_key;
-      expect((await me(escape)).statusCode).toBe(200);
+      const successor = (minted.json() as { api_key: string }).api_key;
+      expect((await me(successor)).statusCode).toBe(200);
       clock.advance(61_000);
       expect((await me(admin.apiKey)).statusCode).toBe(401);
-      expect((await me(escape)).statusCode).toBe(401);
+      expect((await me(successor)).statusCode).toBe(401);
     });
 
     it('rotating another key never extends it past the rotating key; rotating itself keeps its expiry', async () => {

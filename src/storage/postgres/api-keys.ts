@@ -1,3 +1,4 @@
+import { EVER_ISSUED_SQL, MARK_ISSUED_SQL } from '../deployment-marks.js';
 import {
   API_KEY_COLUMNS,
   type ApiKeyRecord as ApiKeyRecordOf,
@@ -6,7 +7,6 @@ import {
 } from '../row-records.js';
 import type { ApiKeyRow, ApiKeyStore } from '../types.js';
 import { BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
-import { EVER_ISSUED_SQL, MARK_ISSUED_SQL } from '../deployment-marks.js';
 import { one, type Queryable, statement } from './queryable.js';
 
 type ApiKeyRecord = ApiKeyRecordOf<boolean>;

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { EVER_ISSUED_SQL, MARK_ISSUED_SQL } from '../deployment-marks.js';
 import {
   API_KEY_COLUMNS,
   type ApiKeyRecord as ApiKeyRecordOf,
@@ -6,7 +7,6 @@ import {
   apiKeyValues,
 } from '../row-records.js';
 import type { ApiKeyRow, ApiKeyStore } from '../types.js';
-import { EVER_ISSUED_SQL, MARK_ISSUED_SQL } from '../deployment-marks.js';
 import { prepare, type Stmt } from './prepare.js';
 
 type ApiKeyRecord = ApiKeyRecordOf<number>;
