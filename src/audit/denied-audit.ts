@@ -11,6 +11,8 @@ export interface DeniedRequest {
   /** The route template as registered (e.g. `/v1/api-keys/:key_id`). */
   route: string;
   permission: string;
+  /** Why a route refused after the permission check passed (e.g. CREDENTIAL_DESTINATION). */
+  reason?: string | undefined;
 }
 
 export interface DeniedAuditOptions {
@@ -74,6 +76,7 @@ export class DeniedAudit {
       method: denied.method,
       route: denied.route,
       permission: denied.permission,
+      ...(denied.reason !== undefined ? { reason: denied.reason } : {}),
       ...(suppressed > 0 ? { suppressed } : {}),
     };
     await this.storage.transaction(orgScope(denied.orgId), (tx) =>

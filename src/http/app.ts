@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { VaultError } from '../errors.js';
 import { fastifyTrustProxy } from '../trust-proxy.js';
 import type { Vault } from '../vault.js';
-import { installAuthHook } from './auth-hook.js';
+import { installAuthHook, recordDenied } from './auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { createLogger, withSafeRequestLogging } from './logger.js';
 import { HttpMetrics } from './metrics.js';
@@ -143,7 +143,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.setErrorHandler((err, request, reply) => sendProblem(reply, toProblem(err, request)));
+  app.setErrorHandler(async (err, request, reply) => {
+    const p = toProblem(err, request);
+    // A route's own refusal of an authenticated caller (a key above its role, a credential's
+    // destination) is audited like the auth hook's, within the same per-key bound.
+    if (p.status === 403 && request.auth !== null) {
+      await recordDenied(
+        vault,
+        request,
+        request.routeOptions.config.permission ?? 'none',
+        p.reason ?? p.code,
+      );
+    }
+    return sendProblem(reply, p);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,

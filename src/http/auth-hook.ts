@@ -40,7 +40,12 @@ function namedKeyId(key: string | null): string | null {
  * DeniedAudit): the route template and permission only, never the URL, its query or the key. A
  * failed write is logged and the caller still gets its 403.
  */
-async function recordDenied(vault: Vault, request: FastifyRequest, permission: string): Promise<void> {
+export async function recordDenied(
+  vault: Vault,
+  request: FastifyRequest,
+  permission: string,
+  reason?: string,
+): Promise<void> {
   const auth = request.auth;
   const route = request.routeOptions.url;
   if (auth === null || route === undefined) return;
@@ -52,6 +57,7 @@ async function recordDenied(vault: Vault, request: FastifyRequest, permission: s
       method: request.method,
       route,
       permission,
+      reason,
     });
   } catch (err) {
     request.log.error({ err }, 'could not audit a denied request');

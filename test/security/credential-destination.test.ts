@@ -67,6 +67,13 @@ for (const backend of await selectedBackends()) {
       expect(res.json()).toMatchObject({ code: 'FORBIDDEN', reason: 'CREDENTIAL_DESTINATION' });
       const after = (await call(world.app, 'GET', `/v1/modules/${MOD}`, { key: acme.keys.viewer })).json();
       expect(after).toEqual(before);
+      // The attempt is on the record: a denied event of the operator's key, naming why.
+      const events = await world.vault.services.audit.list(acme.orgId, 5);
+      expect(events[0]).toMatchObject({
+        action: 'denied',
+        actorKeyId: acme.keyIds.operator,
+        details: { reason: 'CREDENTIAL_DESTINATION', permission: 'manage_modules' },
+      });
       // The invocation still goes where the owner's key was stored for, and only there.
       expect((await invoke(acme.keys.operator)).statusCode).toBe(200);
       expect(secretsSeen(attacker)).toBe(0);
