@@ -34,8 +34,10 @@ export class SecretScrubber {
   ): SecretScrubber {
     const values = Object.values(credentials ?? {}).map(String);
     for (const [user, password] of pairs) {
-      const u = credentials?.[user];
-      const p = credentials?.[password];
+      if (credentials === null || !Object.hasOwn(credentials, user) || !Object.hasOwn(credentials, password))
+        continue;
+      const u = credentials[user];
+      const p = credentials[password];
       if (u !== undefined && p !== undefined) values.push(Buffer.from(`${u}:${p}`).toString('base64'));
     }
     return new SecretScrubber(values);
