@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { MAX_SEQ } from '../../audit/audit-log.js';
 import { callerOf } from '../route-config.js';
 import { auditEventSchema, errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
@@ -24,8 +25,8 @@ export function auditListRoute(app: FastifyInstance, { vault }: RouteDeps): void
             },
             before: {
               type: 'string',
-              pattern: '^[0-9]{1,15}$',
-              description: 'only events with a smaller seq',
+              pattern: '^[0-9]{1,10}$',
+              description: `only events with a smaller seq (at most ${MAX_SEQ})`,
             },
           },
           additionalProperties: false,
