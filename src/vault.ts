@@ -241,7 +241,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     production: config.production,
     ...(warn ? { warn } : {}),
   });
-  const storage = await openStorage(config.databaseUrl, { databaseOwnerUrl: config.databaseOwnerUrl });
+  const storage = await openStorage(config.databaseUrl, { databaseOwnerUrl: config.databaseOwnerUrl, warn });
   try {
     const now = () => clock().toISOString();
     const audit = new AuditLog(storage);

@@ -37,8 +37,10 @@ export class SecretScrubber {
   ): SecretScrubber {
     const values = Object.values(credentials ?? {}).map(String);
     for (const [user, password] of pairs) {
-      const u = credentials?.[user];
-      const p = credentials?.[password];
+      if (credentials === null || !Object.hasOwn(credentials, user) || !Object.hasOwn(credentials, password))
+        continue;
+      const u = credentials[user];
+      const p = credentials[password];
       // The pair itself; its base64 (the Basic header) comes with the binary forms of every value.
       if (u !== undefined && p !== undefined) values.push(`${u}:${p}`);
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hasPermission, type Permission } from '../auth/permissions.js';
 import { canonicalJson } from '../canonical-json.js';
+import { VaultError } from '../errors.js';
 import type { AuditRow, Repositories, Role, Storage } from '../storage/types.js';
 import { orgScope } from '../storage/types.js';
 
@@ -15,6 +16,9 @@ export interface ActorContext {
    */
   role?: Role | null;
 }
+
+/** The largest seq both engines store (audit_events.seq is a 32-bit integer on PostgreSQL). */
+export const MAX_SEQ = 2_147_483_647;
 
 export const LIBRARY_ACTOR: ActorContext = { actorKeyId: null, requestId: null, role: null };
 
@@ -102,7 +106,24 @@ export class AuditLog {
     return row;
   }
 
+  /**
+   * An org's events, newest first. `beforeSeq` is a seq cursor, so at most the largest seq a column
+   * holds on both engines (PostgreSQL's integer); a larger one is a client mistake, never a 5xx.
+   */
   async list(orgId: string, limit: number, beforeSeq?: number): Promise<AuditRow[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new VaultError('VALIDATION_FAILED', 'limit must be a positive integer', {
+        field: 'limit',
+      });
+    }
+    if (
+      beforeSeq !== undefined &&
+      (!Number.isSafeInteger(beforeSeq) || beforeSeq < 0 || beforeSeq > MAX_SEQ)
+    ) {
+      throw new VaultError('VALIDATION_FAILED', `before must be an integer from 0 to ${MAX_SEQ}`, {
+        field: 'before',
+      });
+    }
     return this.storage.read(orgScope(orgId), (r) => r.audit.listAuditEvents(orgId, { limit, beforeSeq }));
   }
 

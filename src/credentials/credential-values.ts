@@ -46,7 +46,8 @@ export function parseCredentialValues(input: unknown): CredentialValues {
         },
       );
     }
-    out[name] = value as CredentialValue;
+    // Defined, not assigned: a field named __proto__ stays an ordinary own field.
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
   }
   if (Buffer.byteLength(JSON.stringify(out)) > MAX_CREDENTIAL_BYTES) {
     throw new VaultError('PAYLOAD_TOO_LARGE', `credentials are larger than ${MAX_CREDENTIAL_BYTES} bytes`, {
@@ -61,7 +62,11 @@ interface FieldSpec {
   required?: boolean | undefined;
 }
 
-/** When the manifest declares credential_fields: every required one present, no unknown one. */
+/**
+ * When the manifest declares credential_fields: every required one present, no unknown one. Present
+ * means an own field of the values: `constructor`, `toString` or `__proto__` are not present just
+ * because every object inherits them.
+ */
 export function checkAgainstManifest(values: CredentialValues, manifest: Record<string, unknown>): void {
   const fields = manifest.credential_fields as FieldSpec[] | undefined;
   if (!Array.isArray(fields)) return;
@@ -74,7 +79,7 @@ export function checkAgainstManifest(values: CredentialValues, manifest: Record<
     }
   }
   for (const f of fields) {
-    if (f.required === true && !(f.name in values)) {
+    if (f.required === true && !Object.hasOwn(values, f.name)) {
       throw new VaultError('VALIDATION_FAILED', `credential field "${f.name}" is required by the module`, {
         field: `credentials.${f.name}`,
       });

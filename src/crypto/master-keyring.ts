@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaultError } from '../errors.js';
+import { ensurePrivateDir } from '../private-files.js';
 import { KEY_BYTES, open, seal } from './aead.js';
 
 export interface MasterKey {
@@ -75,8 +76,8 @@ export function loadMasterKeys(source: KeyringSource): MasterKey[] {
   }
   const file = join(source.dataDir, 'master.key');
   const warn = source.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+  ensurePrivateDir(source.dataDir, { warn });
   if (!existsSync(file)) {
-    mkdirSync(source.dataDir, { recursive: true });
     writeFileSync(file, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(file, 0o600);
     warn(

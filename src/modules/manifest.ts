@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTROL_CHARACTERS_RULE, findControlCharacter } from '../control-chars.js';
 import { VaultError } from '../errors.js';
 import { MODULE_PART_PATTERN } from '../ids.js';
 import { HEALTH_STATUSES, MODULE_STATUSES } from '../storage/types.js';
@@ -95,6 +96,13 @@ export function parseManifest(input: unknown): Manifest {
   if (!result.success) {
     const { message, field } = describeIssue(result.error);
     throw new VaultError('VALIDATION_FAILED', `invalid manifest: ${message}`, { field });
+  }
+  // Every string and key at any depth, unknown fields included: both engines must store it alike.
+  const controlled = findControlCharacter(result.data);
+  if (controlled !== null) {
+    throw new VaultError('VALIDATION_FAILED', `invalid manifest: ${controlled}: ${CONTROL_CHARACTERS_RULE}`, {
+      field: controlled,
+    });
   }
   if (Buffer.byteLength(JSON.stringify(result.data)) > MAX_MANIFEST_BYTES) {
     throw new VaultError('VALIDATION_FAILED', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);

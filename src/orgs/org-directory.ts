@@ -1,5 +1,6 @@
 import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
+import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_RULE } from '../control-chars.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId, DEFAULT_ORG } from '../ids.js';
 import { type OrgRow, orgScope, type Repositories, type Storage, SYSTEM_SCOPE } from '../storage/types.js';
@@ -18,11 +19,18 @@ export function orgDetails(orgId: string, options: CreateOrgOptions): { name: st
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
     throw new VaultError('VALIDATION_FAILED', 'org name must be 1 to 200 characters', { field: 'name' });
   }
+  if (CONTROL_CHARACTERS.test(name)) {
+    throw new VaultError('VALIDATION_FAILED', `org name: ${CONTROL_CHARACTERS_RULE}`, { field: 'name' });
+  }
   const plan = options.plan ?? null;
-  if (plan !== null && (typeof plan !== 'string' || plan.length > 64)) {
-    throw new VaultError('VALIDATION_FAILED', 'plan must be a string of at most 64 characters', {
-      field: 'plan',
-    });
+  if (plan !== null && (typeof plan !== 'string' || plan.length > 64 || CONTROL_CHARACTERS.test(plan))) {
+    throw new VaultError(
+      'VALIDATION_FAILED',
+      'plan must be a string of at most 64 characters, without control characters',
+      {
+        field: 'plan',
+      },
+    );
   }
   return { name, plan };
 }

@@ -5,7 +5,7 @@ import type { Storage } from './types.js';
 /** Picks the backend from the database URL: `sqlite:<path>` (embedded default) or `postgres://...`. */
 export async function openStorage(
   databaseUrl: string,
-  options: { databaseOwnerUrl?: string | undefined } = {},
+  options: { databaseOwnerUrl?: string | undefined; warn?: ((message: string) => void) | undefined } = {},
 ): Promise<Storage> {
   if (databaseUrl.startsWith('sqlite:')) {
     // sqlite:<path>, sqlite://<path> and sqlite:///<absolute path> all name a file; sqlite::memory: is a
@@ -13,7 +13,7 @@ export async function openStorage(
     let path = databaseUrl.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
     if (path === '') throw new VaultError('CONFIG_INVALID', 'sqlite: URL needs a file path (or :memory:)');
-    return SqliteStorage.open({ path });
+    return SqliteStorage.open({ path, ...(options.warn ? { warn: options.warn } : {}) });
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Loaded on demand so that SQLite users never load pg.

@@ -14,8 +14,13 @@ function scalar(value: unknown): value is string | number | boolean {
   );
 }
 
+/** An own field of a caller's object; an inherited name (constructor, toString, ...) is absent. */
+function own(object: Record<string, unknown> | null, name: string): unknown {
+  return object !== null && Object.hasOwn(object, name) ? object[name] : undefined;
+}
+
 function credential(moduleId: string, credentials: CredentialValues | null, field: string): string {
-  const value = credentials?.[field];
+  const value = own(credentials, field);
   if (value === undefined) {
     throw new VaultError(
       'MODULE_NOT_EXECUTABLE',
@@ -39,7 +44,7 @@ export function buildHttpRequest(
   input: Record<string, unknown>,
   credentials: CredentialValues | null,
 ): OutboundRequest {
-  const action = spec.actions[actionName];
+  const action = own(spec.actions, actionName) as HttpSpec['actions'][string] | undefined;
   if (!action) {
     throw new VaultError('VALIDATION_FAILED', `module "${moduleId}" has no action "${actionName}"`, {
       field: 'action',
@@ -47,7 +52,7 @@ export function buildHttpRequest(
   }
   const base = new URL(spec.base_url);
   const path = action.path.replace(TEMPLATE, (_, name: string) => {
-    const value = input[name];
+    const value = own(input, name);
     if (!scalar(value) || value === '' || value === '.' || value === '..') {
       throw new VaultError(
         'VALIDATION_FAILED',
@@ -64,7 +69,7 @@ export function buildHttpRequest(
   url.hash = '';
 
   for (const name of action.query ?? []) {
-    const value = input[name];
+    const value = own(input, name);
     if (value === undefined || value === null) continue;
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {

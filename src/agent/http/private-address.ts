@@ -1,71 +1,69 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
- * Addresses an HTTP module may not reach unless ORGVAULT_HTTP_ALLOW_PRIVATE=1: loopback, private,
- * link-local (cloud metadata lives at 169.254.169.254), carrier-grade NAT, multicast, reserved and
- * documentation ranges, and their IPv6 counterparts. IPv4-mapped and NAT64/6to4 forms are unwrapped
- * first, so `::ffff:127.0.0.1` is as loopback as `127.0.0.1`.
+ * Which addresses an HTTP module may reach unless ORGVAULT_HTTP_ALLOW_PRIVATE=1: global unicast
+ * only, deny by default. The ranges come from ipaddr.js (RFC 6890 and successors), not from a list
+ * kept here: IPv4 must classify as `unicast` (so loopback, private, link-local -- cloud metadata
+ * lives at 169.254.169.254 --, carrier-grade NAT, benchmarking, documentation, reserved, multicast,
+ * broadcast and unspecified are refused); IPv6 must classify as `unicast` and lie in 2000::/3.
+ *
+ * An IPv6 address that carries an IPv4 one is judged by that IPv4 address, since that is where the
+ * packets end up: IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (`::7f00:1`),
+ * IPv4-translated `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16` (bits 16-47) and
+ * Teredo `2001::/32` (server in bits 32-63, client as the bitwise NOT of the last 32 bits; both must
+ * be public). The local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215) is refused whole: each network
+ * picks its own prefix length there, so where the IPv4 sits cannot be known, and it is not globally
+ * reachable anyway.
  */
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.88.99.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
-}
-
-/** The IPv4 address embedded in an IPv6 one (mapped, compatible, NAT64, 6to4), if any. */
-function embeddedIpv4(address: string): string | null {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted?.[1]) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex?.[1] && hex[2]) return hexPairToIpv4(hex[1], hex[2]);
-  const sixToFour = /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4}):/.exec(lower);
-  if (sixToFour?.[1] && sixToFour[2]) return hexPairToIpv4(sixToFour[1], sixToFour[2]);
-  return null;
-}
-
-function hexPairToIpv4(high: string, low: string): string {
-  const h = Number.parseInt(high, 16);
-  const l = Number.parseInt(low, 16);
-  return `${h >> 8}.${h & 0xff}.${l >> 8}.${l & 0xff}`;
-}
-
-/** True for any address that is not a public unicast one; anything that is not an IP counts as private. */
 export function isPrivateAddress(address: string): boolean {
   const unbracketed = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   // A zone id (fe80::1%eth0) names an interface, not a different address.
   const bare = unbracketed.split('%')[0] ?? '';
+  // net.isIP is strict (no `127.1`, no octal); anything that is not plainly an IP counts as private.
   const family = isIP(bare);
-  if (family === 4) return blocked.check(bare, 'ipv4');
-  if (family !== 6) return true;
-  const v4 = embeddedIpv4(bare);
-  if (v4 !== null) return blocked.check(v4, 'ipv4');
-  return blocked.check(bare, 'ipv6');
+  if (family === 4) return !isGlobalIpv4(ipaddr.IPv4.parse(bare));
+  if (family === 6) return !isGlobalIpv6(ipaddr.IPv6.parse(bare));
+  return true;
+}
+
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+const WELL_KNOWN_NAT64 = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+
+function isGlobalIpv4(address: ipaddr.IPv4): boolean {
+  return address.range() === 'unicast';
+}
+
+function isGlobalIpv6(address: ipaddr.IPv6): boolean {
+  const embedded = embeddedIpv4(address);
+  if (embedded === 'opaque') return false;
+  if (embedded !== null) return embedded.every(isGlobalIpv4);
+  return address.range() === 'unicast' && address.match(GLOBAL_UNICAST_V6);
+}
+
+/** An IPv4 address from two 16-bit parts. */
+const fromParts = (high: number, low: number): ipaddr.IPv4 =>
+  new ipaddr.IPv4([(high >> 8) & 0xff, high & 0xff, (low >> 8) & 0xff, low & 0xff]);
+
+/**
+ * The IPv4 addresses an IPv6 address delivers to (every one must be public), null when it embeds
+ * none, 'opaque' when it embeds one at a place that cannot be known.
+ */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4[] | 'opaque' | null {
+  const p = address.parts as [number, number, number, number, number, number, number, number];
+  const low32 = fromParts(p[6], p[7]);
+  switch (address.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+      return [low32];
+    case 'rfc6052':
+      return address.match(WELL_KNOWN_NAT64) ? [low32] : 'opaque';
+    case '6to4':
+      return [fromParts(p[1], p[2])];
+    case 'teredo':
+      return [fromParts(p[2], p[3]), fromParts(~p[6] & 0xffff, ~p[7] & 0xffff)];
+    default:
+      // IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks); :: and ::1 land in 0/8.
+      return p.slice(0, 6).every((part) => part === 0) ? [low32] : null;
+  }
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { auditEventJson } from '../../audit/audit-event-json.js';
+import { MAX_SEQ } from '../../audit/audit-log.js';
 import { callerOf } from '../route-config.js';
 import { auditEventSchema, errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
@@ -25,8 +26,8 @@ export function auditListRoute(app: FastifyInstance, { vault }: RouteDeps): void
             },
             before: {
               type: 'string',
-              pattern: '^[0-9]{1,15}$',
-              description: 'only events with a smaller seq',
+              pattern: '^[0-9]{1,10}$',
+              description: `only events with a smaller seq (at most ${MAX_SEQ})`,
             },
           },
           additionalProperties: false,

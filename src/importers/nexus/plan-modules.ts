@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS_RULE, findControlCharacter } from '../../control-chars.js';
 import { isModuleId, moduleIdOf } from '../../ids.js';
 import { describeIssue, MAX_MANIFEST_BYTES, ManifestSchema } from '../../modules/manifest.js';
 import {
@@ -45,6 +46,10 @@ export function parseNexusManifest(json: string, moduleId: string, where: string
   const result = ManifestSchema.safeParse(parsed);
   if (!result.success)
     throw new ImportError(`${where}: invalid manifest: ${describeIssue(result.error).message}`);
+  const controlled = findControlCharacter(parsed);
+  if (controlled !== null) {
+    throw new ImportError(`${where}: invalid manifest: ${controlled}: ${CONTROL_CHARACTERS_RULE}`);
+  }
   if (moduleIdOf(result.data.category, result.data.platform) !== moduleId) {
     throw new ImportError(`${where}: manifest names ${result.data.category}/${result.data.platform}`);
   }

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { createPrivateFile, ensurePrivateDir, tightenFile } from '../../private-files.js';
 import type { Repositories, Scope, Storage, StorageCapabilities } from '../types.js';
 import { SqliteApiKeyStore } from './api-keys.js';
 import { SqliteAuditStore } from './audit.js';
@@ -16,6 +16,8 @@ export interface SqliteStorageOptions {
   /** Path of the database file. */
   path: string;
   busyTimeoutMs?: number;
+  /** Where warnings about a loose data directory go; stderr by default. */
+  warn?: (message: string) => void;
 }
 
 function openConnection(path: string, busyTimeoutMs: number, readonly: boolean): Database {
@@ -106,10 +108,20 @@ export class SqliteStorage implements Storage {
   static open(options: SqliteStorageOptions): SqliteStorage {
     const busy = options.busyTimeoutMs ?? 5000;
     const inMemory = options.path === ':memory:';
-    if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
+    if (!inMemory) {
+      // Owner-only whatever the umask: the directory 0700, the database created 0600 before SQLite
+      // opens it (its unix VFS gives the -wal and -shm files the database file's mode).
+      ensurePrivateDir(dirname(options.path), {
+        ownDatabase: basename(options.path),
+        ...(options.warn ? { warn: options.warn } : {}),
+      });
+      createPrivateFile(options.path);
+    }
     const writer = openConnection(options.path, busy, false);
     try {
       applySqliteMigrations(writer);
+      // Files left looser by an older version (or created by another tool) are tightened too.
+      if (!inMemory) for (const suffix of ['-wal', '-shm']) tightenFile(`${options.path}${suffix}`);
       // An in-memory database exists on one connection only: its reads queue behind transactions.
       const reader = inMemory ? null : openConnection(options.path, busy, true);
       return new SqliteStorage(writer, reader);

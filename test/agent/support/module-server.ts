@@ -26,9 +26,10 @@ export class ModuleServer {
     return this;
   }
 
-  async start(): Promise<this> {
+  /** Listens on `host` (127.0.0.1; `::` for IPv6 and IPv4-mapped literals too) on a free port. */
+  async start(host = '127.0.0.1'): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(0, host, resolve));
     return this;
   }
 
