@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { KeyVerifier } from '../src/auth/key-verifier.js';
-import type { Storage } from '../src/storage/types.js';
+import type { Storage } from '../src/storage/storage.js';
 import type { Vault } from '../src/vault.js';
 import type { BenchCase } from './harness.js';
 

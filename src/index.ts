@@ -21,6 +21,7 @@ export type { ApiKeyInfo, IssuedApiKey } from './auth/api-key-info.js';
 export type { CreateKeyInput, RotateOptions } from './auth/api-key-service.js';
 export type { VerifyFailure, VerifyResult } from './auth/key-verifier.js';
 export { hasPermission, PERMISSIONS, type Permission, ROLE_PERMISSIONS } from './auth/permissions.js';
+export type { Role } from './auth/roles.js';
 export { type Config, loadConfig } from './config.js';
 export type { CredentialMetadata } from './credentials/credential-service.js';
 export type { CredentialValues } from './credentials/credential-values.js';
@@ -33,5 +34,8 @@ export {
 } from './importers/nexus/import-nexus.js';
 export type { NexusImportReport } from './importers/nexus/report.js';
 export type { ModuleRecord } from './modules/module-record.js';
-export type { HealthStatus, ModuleStatus, OrgRow, Repositories, Role, Storage } from './storage/types.js';
+export type { HealthStatus, ModuleStatus } from './modules/module-statuses.js';
+export type { OrgRow } from './storage/rows.js';
+export type { Storage } from './storage/storage.js';
+export type { Repositories } from './storage/stores.js';
 export { type OpenVaultOptions, OrgVault, openVault, SystemVault, Vault } from './vault.js';

@@ -27,7 +27,8 @@ import type { ModuleRecord } from './modules/module-record.js';
 import { type ListOptions, ModuleService } from './modules/module-service.js';
 import { type CreateOrgOptions, OrgDirectory } from './orgs/org-directory.js';
 import { openStorage } from './storage/open-storage.js';
-import type { OrgRow, Storage } from './storage/types.js';
+import type { OrgRow } from './storage/rows.js';
+import type { Storage } from './storage/storage.js';
 
 export interface OpenVaultOptions extends ConfigOverrides {
   /** A complete Config (the CLI and server pass theirs); overrides and env fill the rest otherwise. */

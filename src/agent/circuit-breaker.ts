@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { ModuleRow } from '../storage/types.js';
+import type { ModuleRow } from '../storage/rows.js';
 
 export interface BreakerOptions {
   /** Consecutive failures that open the breaker. */

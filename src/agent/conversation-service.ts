@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId, DEFAULT_ORG } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import { orgScope, type Repositories, type Storage } from '../storage/types.js';
+import { orgScope, type Storage } from '../storage/storage.js';
+import type { Repositories } from '../storage/stores.js';
 import type { AgentLogger } from './agent-logger.js';
 import { parseCall, parseState } from './call-input.js';
 import { assertConversationId } from './conversation-id.js';
@@ -65,7 +66,7 @@ export class ConversationService {
     const row = await this.d.storage.read(orgScope(orgId), (r) =>
       r.checkpoints.findCheckpoint(orgId, conversationId),
     );
-    return row === null ? null : (row.state as unknown as AgentState);
+    return row === null ? null : row.state;
   }
 
   /** Invokes a module in a conversation of this org, creating the conversation on first use. */
@@ -190,21 +191,14 @@ export class ConversationService {
   ): Promise<AgentState> {
     const now = this.d.clock().toISOString();
     const row = await tx.checkpoints.findCheckpoint(orgId, conversationId, { forUpdate: true });
-    let base: AgentState = row
-      ? (row.state as unknown as AgentState)
-      : (seed ?? createInitialState(conversationId, { orgId }));
+    let base: AgentState = row ? row.state : (seed ?? createInitialState(conversationId, { orgId }));
     if (row && seed) base = overlay(base, seed);
     const next: AgentState = {
       ...base,
       toolResults: [...base.toolResults, toolResult],
       totalToolCalls: base.totalToolCalls + 1,
     };
-    const version = await tx.checkpoints.saveCheckpoint(
-      orgId,
-      conversationId,
-      next as unknown as Record<string, unknown>,
-      now,
-    );
+    const version = await tx.checkpoints.saveCheckpoint(orgId, conversationId, next, now);
     // No row was there when read, yet the save updated one: another first invocation committed in
     // between (PostgreSQL, where a missing row cannot be locked). Roll back and append to theirs.
     if (row === null && version !== 1) throw new CheckpointRace();

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CredentialService } from '../credentials/credential-service.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import type { Storage } from '../storage/types.js';
+import type { Storage } from '../storage/storage.js';
 import { type AgentLogger, SILENT_LOGGER } from './agent-logger.js';
 import { type BuiltinCatalogue, defaultBuiltins } from './builtin-modules.js';
 import { CircuitBreaker } from './circuit-breaker.js';

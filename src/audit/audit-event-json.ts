@@ -1,4 +1,4 @@
-import type { AuditRow } from '../storage/types.js';
+import type { AuditRow } from '../storage/rows.js';
 
 /** An audit event as the API and the export show it (snake_case); the list route omits org_id. */
 export function auditEventJson(e: AuditRow) {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { hasPermission, type Permission } from '../auth/permissions.js';
+import type { Role } from '../auth/roles.js';
 import { canonicalJson } from '../canonical-json.js';
 import { VaultError } from '../errors.js';
-import type { AuditRow, Repositories, Role, Storage } from '../storage/types.js';
-import { orgScope } from '../storage/types.js';
+import type { AuditRow } from '../storage/rows.js';
+import type { Storage } from '../storage/storage.js';
+import { orgScope } from '../storage/storage.js';
+import type { Repositories } from '../storage/stores.js';
 
 /** Who did it: the API key (null for the library or the local CLI) and the request, if any. */
 export interface ActorContext {
@@ -87,7 +90,9 @@ export class AuditLog {
     entry: AuditEntry,
     at: string,
   ): Promise<AuditRow> {
-    const last = await tx.audit.lastAuditEvent(orgId);
+    // One appender per org chain at a time, so two nodes never both write seq + 1.
+    tx.audit.lockChain(orgId);
+    const last = await tx.audit.lastAuditLink(orgId);
     const partial: Omit<AuditRow, 'hash'> = {
       orgId,
       seq: (last?.seq ?? 0) + 1,
@@ -102,7 +107,7 @@ export class AuditLog {
       prevHash: last?.hash ?? GENESIS_HASH,
     };
     const row: AuditRow = { ...partial, hash: hashAuditEvent(partial) };
-    await tx.audit.insertAuditEvent(row);
+    tx.audit.insertAuditEvent(orgId, row);
     return row;
   }
 

@@ -1,5 +1,5 @@
 import { type Clock, isoNow } from '../clock.js';
-import { orgScope, type Storage } from '../storage/types.js';
+import { orgScope, type Storage } from '../storage/storage.js';
 import type { AuditLog } from './audit-log.js';
 
 /** What a refused request was: the route template and method, never its URL, query or body. */

@@ -1,4 +1,5 @@
-import type { ApiKeyRow, Role } from '../storage/types.js';
+import type { ApiKeyRow } from '../storage/rows.js';
+import type { Role } from './roles.js';
 
 /** What the library and the API show about a key: never its hash, never its secret. */
 export interface ApiKeyInfo {

@@ -3,14 +3,9 @@ import { type Clock, isoNow } from '../clock.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import {
-  type ApiKeyRow,
-  AUTH_SCOPE,
-  orgScope,
-  type Repositories,
-  type Role,
-  type Storage,
-} from '../storage/types.js';
+import type { ApiKeyRow } from '../storage/rows.js';
+import { AUTH_SCOPE, orgScope, type Storage } from '../storage/storage.js';
+import type { Repositories } from '../storage/stores.js';
 import { ANY_KEY_ID_PATTERN, generateApiKey } from './api-key-format.js';
 import {
   type ApiKeyInfo,
@@ -20,6 +15,7 @@ import {
   unusableReason,
 } from './api-key-info.js';
 import { isRole, roleAtMost } from './permissions.js';
+import type { Role } from './roles.js';
 
 export interface CreateKeyInput {
   role: Role | string;
@@ -130,7 +126,7 @@ export class ApiKeyService {
       rotatedTo: null,
       rateLimitPerMinute: null,
     };
-    await tx.apiKeys.insertApiKey(row);
+    await tx.apiKeys.insertApiKey(orgId, row);
     await tx.apiKeys.markApiKeyIssued(now);
     return { apiKey: generated.apiKey, ...toApiKeyInfo(row, now) };
   }

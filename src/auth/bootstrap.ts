@@ -3,7 +3,7 @@ import { type Clock, isoNow } from '../clock.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId, DEFAULT_ORG } from '../ids.js';
 import { type CreateOrgOptions, type OrgDirectory, orgDetails } from '../orgs/org-directory.js';
-import { type Storage, SYSTEM_SCOPE } from '../storage/types.js';
+import { type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import type { IssuedApiKey } from './api-key-info.js';
 import type { ApiKeyService } from './api-key-service.js';
 

@@ -1,7 +1,9 @@
 import { type Clock, isoNow } from '../clock.js';
-import { type ApiKeyRow, AUTH_SCOPE, type Role, type Storage } from '../storage/types.js';
+import type { ApiKeyRow } from '../storage/rows.js';
+import { AUTH_SCOPE, type Storage } from '../storage/storage.js';
 import { parseApiKey, sameDigest, sha256Hex } from './api-key-format.js';
 import { unusableReason } from './api-key-info.js';
+import type { Role } from './roles.js';
 
 /** Why a key was refused. Callers outside (HTTP) must answer all of them alike. */
 export type VerifyFailure = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'GRACE_EXPIRED';

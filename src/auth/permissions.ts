@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../storage/types.js';
+import { ROLES, type Role } from './roles.js';
 
 /**
  * The one permission table (DESIGN.md, Auth). Routes name a permission; nothing else in the code

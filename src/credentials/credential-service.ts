@@ -5,14 +5,9 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, assertOrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import {
-  type CredentialRow,
-  type ModuleRow,
-  orgScope,
-  type Repositories,
-  type Storage,
-  SYSTEM_SCOPE,
-} from '../storage/types.js';
+import type { CredentialRow, ModuleRow } from '../storage/rows.js';
+import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
+import type { Repositories } from '../storage/stores.js';
 import { destinationDigest } from './credential-destination.js';
 import { type CredentialValues, checkAgainstManifest, parseCredentialValues } from './credential-values.js';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { VaultError } from '../errors.js';
-import { orgScope, type Repositories, type Storage, SYSTEM_SCOPE } from '../storage/types.js';
+import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
+import type { Repositories } from '../storage/stores.js';
 import { KEY_BYTES } from './aead.js';
 import { MasterKeyring } from './master-keyring.js';
 
@@ -87,7 +88,7 @@ export class OrgKeyService {
       // A racing creator (another node) may win; then its key is the org's key. The key is cached
       // only once the transaction commits: a cached key that was never stored would seal
       // credentials nobody could open after a restart.
-      if (await tx.orgKeys.insertOrgKey(candidate)) {
+      if (await tx.orgKeys.insertOrgKey(orgId, candidate)) {
         tx.afterCommit(() => this.remember(orgId, 1, key));
         return { version: 1, key };
       }

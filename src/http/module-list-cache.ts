@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/types.js';
+import type { Storage } from '../storage/storage.js';
 
 /** Bounds on cached lists (one per org and filter): past either, the cache starts over. */
 const MAX_ENTRIES = 1000;

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { ActorContext } from '../audit/audit-log.js';
 import type { Permission } from '../auth/permissions.js';
+import type { Role } from '../auth/roles.js';
 import { VaultError } from '../errors.js';
-import type { Role } from '../storage/types.js';
 
 /** Who is calling: set by the auth hook on every non-public route. */
 export interface AuthContext {

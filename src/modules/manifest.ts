@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONTROL_CHARACTERS_RULE, findControlCharacter } from '../control-chars.js';
 import { VaultError } from '../errors.js';
 import { MODULE_PART_PATTERN } from '../ids.js';
-import { HEALTH_STATUSES, MODULE_STATUSES } from '../storage/types.js';
+import { HEALTH_STATUSES, MODULE_STATUSES } from './module-statuses.js';
 
 /** semver.org's own grammar (2.0.0). */
 const SEMVER =

@@ -1,4 +1,5 @@
-import type { HealthStatus, ModuleRow, ModuleStatus } from '../storage/types.js';
+import type { ModuleRow } from '../storage/rows.js';
+import type { HealthStatus, ModuleStatus } from './module-statuses.js';
 
 /** A module as the library returns it (camelCase); HTTP renders the same fields in snake_case. */
 export interface ModuleRecord {

@@ -5,18 +5,11 @@ import type { CredentialService } from '../credentials/credential-service.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, assertOrgId, moduleIdOf } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import {
-  HEALTH_STATUSES,
-  type HealthStatus,
-  MODULE_STATUSES,
-  type ModuleFilter,
-  type ModuleStatus,
-  orgScope,
-  type Storage,
-  SYSTEM_SCOPE,
-} from '../storage/types.js';
+import type { ModuleFilter } from '../storage/rows.js';
+import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import { parseManifest } from './manifest.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
+import { HEALTH_STATUSES, type HealthStatus, MODULE_STATUSES, type ModuleStatus } from './module-statuses.js';
 
 export interface InstallResult {
   module: ModuleRecord;
@@ -221,7 +214,7 @@ export class ModuleService {
   async listUnhealthyAcrossOrgs(failureThreshold = 5): Promise<ModuleRecord[]> {
     checkThreshold(failureThreshold);
     const rows = await this.storage.read(SYSTEM_SCOPE, (r) =>
-      r.modules.listUnhealthyModules(null, failureThreshold),
+      r.modules.listUnhealthyModulesOfAllOrgs(failureThreshold),
     );
     return rows.map(toModuleRecord);
   }

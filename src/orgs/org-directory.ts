@@ -3,7 +3,9 @@ import { type Clock, isoNow } from '../clock.js';
 import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_RULE } from '../control-chars.js';
 import { VaultError } from '../errors.js';
 import { assertOrgId, DEFAULT_ORG } from '../ids.js';
-import { type OrgRow, orgScope, type Repositories, type Storage, SYSTEM_SCOPE } from '../storage/types.js';
+import type { OrgRow } from '../storage/rows.js';
+import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
+import type { Repositories } from '../storage/stores.js';
 
 export interface CreateOrgOptions {
   name?: string;

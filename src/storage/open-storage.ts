@@ -1,6 +1,6 @@
 import { VaultError } from '../errors.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
-import type { Storage } from './types.js';
+import type { Storage } from './storage.js';
 
 /** Picks the backend from the database URL: `sqlite:<path>` (embedded default) or `postgres://...`. */
 export async function openStorage(

@@ -4,7 +4,9 @@ import type { CallOutcome, ModuleRuntime } from '../../src/agent/module-runtime.
 import { type AgentState, createInitialState } from '../../src/agent/state.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import type { OrgDirectory } from '../../src/orgs/org-directory.js';
-import type { CheckpointRow, Repositories, Storage } from '../../src/storage/types.js';
+import type { CheckpointRow } from '../../src/storage/rows.js';
+import type { Storage } from '../../src/storage/storage.js';
+import type { Repositories } from '../../src/storage/stores.js';
 
 /**
  * The first invocations of a conversation race to create its checkpoint. PostgreSQL cannot lock a
@@ -41,16 +43,11 @@ describe('first-invocation race on the checkpoint', () => {
         const tx = {
           checkpoints: {
             findCheckpoint: async (_o: string, id: string) => pending.get(id) ?? committed.get(id) ?? null,
-            saveCheckpoint: async (
-              orgId: string,
-              id: string,
-              state: Record<string, unknown>,
-              now: string,
-            ) => {
+            saveCheckpoint: async (orgId: string, id: string, state: AgentState, now: string) => {
               if (!raced) {
                 // The winner commits between our read and our write.
                 raced = true;
-                committed.set(id, row(orgId, id, winner as unknown as Record<string, unknown>, 1, now));
+                committed.set(id, row(orgId, id, winner, 1, now));
               }
               const version = (committed.get(id)?.version ?? 0) + 1;
               pending.set(id, row(orgId, id, state, version, now));
@@ -62,7 +59,7 @@ describe('first-invocation race on the checkpoint', () => {
             updateHealth: async () => true,
             findModule: async () => null,
           },
-          audit: { lastAuditEvent: async () => null, insertAuditEvent: async () => {} },
+          audit: { lockChain: () => {}, lastAuditLink: async () => null, insertAuditEvent: () => {} },
         } as unknown as Repositories;
         const result = await fn(tx); // a throw discards `pending`: the rollback
         for (const [k, v] of pending) committed.set(k, v);
@@ -105,12 +102,6 @@ describe('first-invocation race on the checkpoint', () => {
   });
 });
 
-function row(
-  orgId: string,
-  conversationId: string,
-  state: Record<string, unknown>,
-  version: number,
-  now: string,
-) {
+function row(orgId: string, conversationId: string, state: AgentState, version: number, now: string) {
   return { orgId, conversationId, state, version, createdAt: now, updatedAt: now };
 }

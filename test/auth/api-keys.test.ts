@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/api-key-format.js';
-import { type ApiKeyRow, AUTH_SCOPE, orgScope } from '../../src/storage/types.js';
+import type { ApiKeyRow } from '../../src/storage/rows.js';
+import { AUTH_SCOPE, orgScope } from '../../src/storage/storage.js';
 import {
   call,
   type HttpWorld,
@@ -146,7 +147,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('API keys on %s', (_nam
     await world.vault.system.createOrg('globex');
     const plaintext = 'nexus_sk_live_4f1b2c3d';
     await world.vault.services.storage.transaction(orgScope('globex'), (tx) =>
-      tx.apiKeys.insertApiKey(legacyRow('globex', plaintext)),
+      tx.apiKeys.insertApiKey('globex', legacyRow('globex', plaintext)),
     );
     expect(await world.vault.auth.verify(plaintext)).toMatchObject({
       ok: true,

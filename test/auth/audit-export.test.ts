@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashAuditEvent } from '../../src/audit/audit-log.js';
-import type { AuditRow } from '../../src/storage/types.js';
+import type { AuditRow } from '../../src/storage/rows.js';
 import { call, type HttpWorld, httpWorld, orgWithKeys } from '../http/support.js';
 import { type FreshDatabase, selectedBackends } from '../support/backends.js';
 import { runOrgvault } from '../support/cli.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleListCache } from '../../src/http/module-list-cache.js';
-import type { Storage } from '../../src/storage/types.js';
+import type { Storage } from '../../src/storage/storage.js';
 
 function fakeStorage(withToken: boolean): Storage & { bump(): void } {
   let version = 0;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
+import type { Role } from '../../src/auth/roles.js';
 import { buildApp } from '../../src/http/app.js';
-import type { Role } from '../../src/storage/types.js';
 import type { OpenVaultOptions, Vault } from '../../src/vault.js';
 import { type FreshDatabase, freshVault, type TestBackend } from '../support/backends.js';
 

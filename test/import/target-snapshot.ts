@@ -1,5 +1,5 @@
-import type { Repositories } from '../../src/storage/types.js';
-import { SYSTEM_SCOPE } from '../../src/storage/types.js';
+import { SYSTEM_SCOPE } from '../../src/storage/storage.js';
+import type { Repositories } from '../../src/storage/stores.js';
 import type { Vault } from '../../src/vault.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orgScope } from '../../src/storage/types.js';
+import { orgScope } from '../../src/storage/storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
 import { manifest } from '../support/manifests.js';
 import {
@@ -60,7 +60,7 @@ describe.skipIf(!POSTGRES_URL)(
           now: new Date().toISOString(),
         });
         // Same (org, seq) as an existing event: the primary key refuses it, at COMMIT time.
-        await tx.audit.insertAuditEvent({ ...duplicate });
+        tx.audit.insertAuditEvent(duplicate.orgId, { ...duplicate });
       });
       await expect(attempt).rejects.toThrow(/duplicate key/);
       expect(await vault.org().modules.get('weather/openweather')).toBeNull();

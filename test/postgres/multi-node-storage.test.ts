@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_SCOPE } from '../../src/storage/types.js';
+import { SYSTEM_SCOPE } from '../../src/storage/storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
 import { manifest } from '../support/manifests.js';
 import {

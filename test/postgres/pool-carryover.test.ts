@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInitialState } from '../../src/agent/state.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
-import { AUTH_SCOPE, orgScope, SYSTEM_SCOPE } from '../../src/storage/types.js';
+import { AUTH_SCOPE, orgScope, SYSTEM_SCOPE } from '../../src/storage/storage.js';
 import {
   createIsolatedSchema,
   type IsolatedSchema,
@@ -86,7 +87,7 @@ describe.skipIf(!POSTGRES_URL)(
       ).rejects.toThrow(/storage.transaction/);
       await expect(
         storage.read(orgScope('org-a'), (r) =>
-          r.checkpoints.saveCheckpoint('org-a', 'c9', {}, new Date().toISOString()),
+          r.checkpoints.saveCheckpoint('org-a', 'c9', createInitialState('c9'), new Date().toISOString()),
         ),
       ).rejects.toThrow(/storage.transaction/);
       const unchanged = await storage.read(orgScope('org-a'), (r) =>

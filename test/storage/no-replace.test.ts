@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { orgScope } from '../../src/storage/types.js';
+import { orgScope } from '../../src/storage/storage.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { manifest, WEATHER } from '../support/manifests.js';
 

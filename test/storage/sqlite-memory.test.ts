@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { orgScope } from '../../src/storage/types.js';
+import { orgScope } from '../../src/storage/storage.js';
 import { openVault } from '../../src/vault.js';
 import { manifest, WEATHER } from '../support/manifests.js';
 

@@ -92,9 +92,9 @@ describe('SQLite migrations', () => {
     db.close();
   });
 
-  it('every SQL statement of the SQLite adapter is parameterised (only fixed fragments are interpolated)', () => {
-    const dir = join(import.meta.dirname, '../../src/storage/sqlite');
-    const allowed = new Set(['COLUMNS', 'order', 'unhealthy']);
+  it('every SQL statement of the stores is parameterised (only fixed fragments are interpolated)', () => {
+    const dir = join(import.meta.dirname, '../../src/storage/sql');
+    const allowed = new Set(['COLUMNS', 'ORDER', 'UNHEALTHY', 'FIND_TEXT']);
     let checked = 0;
     for (const file of readdirSync(dir)) {
       const text = readFileSync(join(dir, file), 'utf8');

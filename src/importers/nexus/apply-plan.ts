@@ -2,7 +2,8 @@ import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../../audit/aud
 import type { CredentialService } from '../../credentials/credential-service.js';
 import { DEFAULT_ORG } from '../../ids.js';
 import { DEFAULT_ORG_NAME } from '../../orgs/org-directory.js';
-import type { OrgRow, Repositories } from '../../storage/types.js';
+import type { OrgRow } from '../../storage/rows.js';
+import type { Repositories } from '../../storage/stores.js';
 import { ImportError } from './import-error.js';
 import type { ImportPlan, ModuleRef, PlannedOrg } from './plan.js';
 
@@ -126,7 +127,7 @@ export async function applyPlan(
         `api_keys, key "${k.keyId}": its hash is already held by key "${sameHash.keyId}"`,
       );
     }
-    if (write) await tx.apiKeys.insertApiKey(k);
+    if (write) await tx.apiKeys.insertApiKey(k.orgId, k);
     out.created.apiKeys++;
     await audit(k.orgId, 'api_key.import', 'api_key', k.keyId, { role: k.role, status: k.status });
   }

@@ -1,5 +1,5 @@
 import { isoNow } from '../../clock.js';
-import { SYSTEM_SCOPE } from '../../storage/types.js';
+import { SYSTEM_SCOPE } from '../../storage/storage.js';
 import type { Vault } from '../../vault.js';
 import { type ApplyOutcome, applyPlan } from './apply-plan.js';
 import { FernetError, parseFernetKey } from './fernet.js';

@@ -1,5 +1,6 @@
+import { ROLES, type Role } from '../../auth/roles.js';
 import { ORG_ID_PATTERN } from '../../ids.js';
-import { type ApiKeyRow, type ApiKeyStatus, type OrgRow, ROLES, type Role } from '../../storage/types.js';
+import type { ApiKeyRow, ApiKeyStatus, OrgRow } from '../../storage/rows.js';
 import { ImportError } from './import-error.js';
 import { nexusTimeToIso, optionalNexusTime } from './nexus-time.js';
 import type { LegacyApiKey, LegacyOrg } from './read-api-keys.js';

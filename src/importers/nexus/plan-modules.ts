@@ -5,9 +5,9 @@ import {
   HEALTH_STATUSES,
   type HealthStatus,
   MODULE_STATUSES,
-  type ModuleImport,
   type ModuleStatus,
-} from '../../storage/types.js';
+} from '../../modules/module-statuses.js';
+import type { ModuleImport } from '../../storage/rows.js';
 import { ImportError } from './import-error.js';
 import { optionalNexusTime } from './nexus-time.js';
 import type { LegacyModule } from './read-registry.js';

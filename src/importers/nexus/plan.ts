@@ -1,6 +1,6 @@
 import type { CredentialValues } from '../../credentials/credential-values.js';
 import { DEFAULT_ORG, isModuleId } from '../../ids.js';
-import type { ApiKeyRow, OrgRow } from '../../storage/types.js';
+import type { ApiKeyRow, OrgRow } from '../../storage/rows.js';
 import type { FernetKey } from './fernet.js';
 import { ImportError } from './import-error.js';
 import type { NexusGeneration } from './legacy-db.js';

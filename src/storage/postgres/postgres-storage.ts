@@ -1,13 +1,9 @@
 import pg from 'pg';
-import type { Repositories, Scope, Storage, StorageCapabilities } from '../types.js';
-import { PgApiKeyStore } from './api-keys.js';
-import { PgAuditStore } from './audit.js';
-import { PgCheckpointStore } from './checkpoints.js';
-import { PgCredentialStore } from './credentials.js';
+import { repositoriesOf } from '../sql/repositories.js';
+import type { Scope, Storage, StorageCapabilities } from '../storage.js';
+import type { Repositories } from '../stores.js';
 import { applyPostgresMigrations, assertSchemaCurrent } from './migrate.js';
-import { PgModuleStore } from './modules.js';
-import { PgMasterKeyStore, PgOrgKeyStore } from './org-keys.js';
-import { PgOrgStore } from './orgs.js';
+import { PgExecutor } from './pg-executor.js';
 import type { Queryable } from './queryable.js';
 import { assertRowLevelSecurity } from './rls-check.js';
 import { isTainted } from './scoped-query.js';
@@ -25,19 +21,9 @@ export interface PostgresStorageOptions {
   onIdleError?: ((err: Error) => void) | undefined;
 }
 
-function repositoriesOf(db: Queryable, afterCommit: (callback: () => void) => void): Repositories {
-  return {
-    afterCommit,
-    orgs: new PgOrgStore(db),
-    modules: new PgModuleStore(db),
-    credentials: new PgCredentialStore(db),
-    orgKeys: new PgOrgKeyStore(db),
-    masterKeys: new PgMasterKeyStore(db),
-    apiKeys: new PgApiKeyStore(db),
-    audit: new PgAuditStore(db),
-    checkpoints: new PgCheckpointStore(db),
-  };
-}
+/** The stores over one scoped unit of work (written once, in ../sql/). */
+const repositories = (db: Queryable, afterCommit: (callback: () => void) => void): Repositories =>
+  repositoriesOf(new PgExecutor(db), afterCommit);
 
 /**
  * The PostgreSQL backend: a pg Pool; every unit of work borrows one connection and applies its scope
@@ -104,7 +90,7 @@ export class PostgresStorage implements Storage {
       // One round trip per statement, no BEGIN/COMMIT (scoped-reads.ts). Nothing to commit, so an
       // afterCommit callback may run at once.
       try {
-        return await fn(repositoriesOf(new ScopedReads(client, setting), (cb) => cb()));
+        return await fn(repositories(new ScopedReads(client, setting), (cb) => cb()));
       } finally {
         release(client);
       }
@@ -114,7 +100,7 @@ export class PostgresStorage implements Storage {
     let result: T;
     const committed: (() => void)[] = [];
     try {
-      result = await fn(repositoriesOf(tx, (cb) => void committed.push(cb)));
+      result = await fn(repositories(tx, (cb) => void committed.push(cb)));
     } catch (err) {
       if (tx.started) await finish(client, 'ROLLBACK').catch(() => undefined);
       else release(client);

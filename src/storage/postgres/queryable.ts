@@ -27,8 +27,8 @@ export interface Before {
 export interface Queryable {
   /** Rows of `stmt`; `before` statements run first, in order, in the same round trip. */
   rows<R extends QueryResultRow>(stmt: Statement, values: unknown[], before?: Before[]): Promise<R[]>;
-  /** Number of rows the statement affected. */
-  run(stmt: Statement, values: unknown[]): Promise<number>;
+  /** Number of rows the statement affected; `before` as for rows. */
+  run(stmt: Statement, values: unknown[], before?: Before[]): Promise<number>;
   /**
    * A write whose result nobody reads: sent ahead of the transaction's next statement or of its
    * COMMIT, in the same round trip. Its failure fails that statement (or the COMMIT), so the whole

@@ -1,5 +1,5 @@
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import type { Scope } from '../types.js';
+import type { Scope } from '../storage.js';
 import { SYSTEM_WRITE_LOCK_SQL } from './advisory-locks.js';
 import type { Before, Queryable, Statement } from './queryable.js';
 import { type PrefixStatement, queryWithPrefix, type ScopeSetting, scopeOpening } from './scoped-query.js';
@@ -63,8 +63,8 @@ export class ScopedTransaction implements Queryable {
     return (await this.exec(stmt, values, before)).rows as R[];
   }
 
-  async run(stmt: Statement, values: unknown[]): Promise<number> {
-    return (await this.exec(stmt, values, [])).rowCount ?? 0;
+  async run(stmt: Statement, values: unknown[], before: Before[] = []): Promise<number> {
+    return (await this.exec(stmt, values, before)).rowCount ?? 0;
   }
 
   defer(stmt: Statement, values: unknown[]): void {

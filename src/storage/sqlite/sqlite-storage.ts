@@ -2,15 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { basename, dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { createPrivateFile, ensurePrivateDir, tightenFile } from '../../private-files.js';
-import type { Repositories, Scope, Storage, StorageCapabilities } from '../types.js';
-import { SqliteApiKeyStore } from './api-keys.js';
-import { SqliteAuditStore } from './audit.js';
-import { SqliteCheckpointStore } from './checkpoints.js';
-import { SqliteCredentialStore } from './credentials.js';
+import { repositoriesOf } from '../sql/repositories.js';
+import type { Scope, Storage, StorageCapabilities } from '../storage.js';
+import type { Repositories } from '../stores.js';
 import { applySqliteMigrations } from './migrate.js';
-import { SqliteModuleStore } from './modules.js';
-import { SqliteMasterKeyStore, SqliteOrgKeyStore } from './org-keys.js';
-import { SqliteOrgStore } from './orgs.js';
+import { SqliteExecutor } from './sqlite-executor.js';
 
 export interface SqliteStorageOptions {
   /** Path of the database file. */
@@ -32,20 +28,6 @@ function openConnection(path: string, busyTimeoutMs: number, readonly: boolean):
 
 /** How often the WAL is checkpointed into the database file (see the constructor). */
 const CHECKPOINT_INTERVAL_MS = 1000;
-
-function repositoriesOf(db: Database, afterCommit: (callback: () => void) => void): Repositories {
-  return {
-    afterCommit,
-    orgs: new SqliteOrgStore(db),
-    modules: new SqliteModuleStore(db),
-    credentials: new SqliteCredentialStore(db),
-    orgKeys: new SqliteOrgKeyStore(db),
-    masterKeys: new SqliteMasterKeyStore(db),
-    apiKeys: new SqliteApiKeyStore(db),
-    audit: new SqliteAuditStore(db),
-    checkpoints: new SqliteCheckpointStore(db),
-  };
-}
 
 /**
  * The embedded backend. Two connections: the writer runs transactions one at a time (a promise
@@ -79,11 +61,11 @@ export class SqliteStorage implements Storage {
     this.writer = writer;
     this.reader = reader;
     // Outside a transaction (reads of the in-memory mode) everything seen is committed already.
-    this.writeRepos = repositoriesOf(writer, (cb) => {
+    this.writeRepos = repositoriesOf(new SqliteExecutor(writer), (cb) => {
       if (writer.inTransaction) this.committed.push(cb);
       else cb();
     });
-    this.readRepos = reader ? repositoriesOf(reader, (cb) => cb()) : this.writeRepos;
+    this.readRepos = reader ? repositoriesOf(new SqliteExecutor(reader), (cb) => cb()) : this.writeRepos;
     this.dataVersion = reader ? reader.prepare<[], { data_version: number }>('PRAGMA data_version') : null;
     if (reader) {
       // WAL checkpoints run on a timer instead of inside whichever commit crosses SQLite's threshold:

@@ -1,21 +1,20 @@
 /**
- * Rows as both SQL adapters read them (snake_case columns) and their conversion to the storage
- * interface's rows. Engines differ only in how JSON and booleans come back (SQLite: text and 0/1;
- * PostgreSQL: decoded values), so each adapter hands the decoded value in and the rest is shared.
+ * Rows as the stores read them (snake_case columns) and their conversion to the storage rows.
+ * Engines differ only in how JSON and booleans come back (SQLite: text and 0/1; PostgreSQL: decoded
+ * values): JSON goes through the executor's `json`, booleans through Boolean().
  */
+import type { Role } from '../../auth/roles.js';
+import type { HealthStatus, ModuleStatus } from '../../modules/module-statuses.js';
 import type {
   ApiKeyRow,
   ApiKeyStatus,
   AuditRow,
   CredentialRow,
-  HealthStatus,
   ModuleImport,
   ModuleRow,
-  ModuleStatus,
   OrgKeyRow,
   OrgRow,
-  Role,
-} from './types.js';
+} from '../rows.js';
 
 export interface OrgRecord {
   org_id: string;
@@ -48,19 +47,19 @@ export function orgKeyFromRecord(r: OrgKeyRecord): OrgKeyRow {
   };
 }
 
-export interface CredentialRecord<J> {
+export interface CredentialRecord {
   org_id: string;
   module_id: string;
   key_version: number;
   aad_version: number;
   nonce: Buffer;
   ciphertext: Buffer;
-  field_names: J;
+  field_names: unknown;
   created_at: string;
   updated_at: string;
 }
 
-export function credentialFromRecord<J>(r: CredentialRecord<J>, fieldNames: string[]): CredentialRow {
+export function credentialFromRecord(r: CredentialRecord, fieldNames: string[]): CredentialRow {
   return {
     orgId: r.org_id,
     moduleId: r.module_id,
@@ -77,8 +76,7 @@ export function credentialFromRecord<J>(r: CredentialRecord<J>, fieldNames: stri
 export const MODULE_COLUMNS =
   'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
 
-/** `J` is how the engine returns a JSON column. */
-export interface ModuleRecord<J> {
+export interface ModuleRecord {
   org_id: string;
   module_id: string;
   name: string;
@@ -87,7 +85,7 @@ export interface ModuleRecord<J> {
   version: string;
   status: string;
   health_status: string;
-  manifest: J;
+  manifest: unknown;
   installed_at: string;
   updated_at: string;
   failure_count: number;
@@ -97,7 +95,7 @@ export interface ModuleRecord<J> {
   last_used_at: string | null;
 }
 
-export function moduleFromRecord<J>(r: ModuleRecord<J>, manifest: Record<string, unknown>): ModuleRow {
+export function moduleFromRecord(r: ModuleRecord, manifest: Record<string, unknown>): ModuleRow {
   return {
     orgId: r.org_id,
     moduleId: r.module_id,
@@ -143,12 +141,11 @@ export function moduleValues(orgId: string, m: ModuleImport): unknown[] {
 export const API_KEY_COLUMNS =
   'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
 
-/** `B` is how the engine returns a boolean column. */
-export interface ApiKeyRecord<B> {
+export interface ApiKeyRecord {
   key_id: string;
   org_id: string;
   hash: string;
-  legacy: B;
+  legacy: unknown;
   role: string;
   name: string | null;
   status: string;
@@ -162,12 +159,12 @@ export interface ApiKeyRecord<B> {
   rate_limit_per_minute: number | null;
 }
 
-export function apiKeyFromRecord<B>(r: ApiKeyRecord<B>, legacy: boolean): ApiKeyRow {
+export function apiKeyFromRecord(r: ApiKeyRecord): ApiKeyRow {
   return {
     keyId: r.key_id,
     orgId: r.org_id,
     hash: r.hash,
-    legacy,
+    legacy: Boolean(r.legacy),
     role: r.role as Role,
     name: r.name,
     status: r.status as ApiKeyStatus,
@@ -182,13 +179,13 @@ export function apiKeyFromRecord<B>(r: ApiKeyRecord<B>, legacy: boolean): ApiKey
   };
 }
 
-/** The parameters of an API key row, in API_KEY_COLUMNS order; `legacy` as the engine stores booleans. */
-export function apiKeyValues(k: ApiKeyRow, legacy: boolean | number): unknown[] {
+/** The parameters of an API key row, in API_KEY_COLUMNS order (`legacy` as 1/0: both engines take it). */
+export function apiKeyValues(k: ApiKeyRow): unknown[] {
   return [
     k.keyId,
     k.orgId,
     k.hash,
-    legacy,
+    k.legacy ? 1 : 0,
     k.role,
     k.name,
     k.status,
@@ -206,7 +203,7 @@ export function apiKeyValues(k: ApiKeyRow, legacy: boolean | number): unknown[] 
 export const AUDIT_COLUMNS =
   'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
 
-export interface AuditRecord<J> {
+export interface AuditRecord {
   org_id: string;
   seq: number;
   at: string;
@@ -216,12 +213,12 @@ export interface AuditRecord<J> {
   target_id: string | null;
   request_id: string | null;
   outcome: string;
-  details: J;
+  details: unknown;
   prev_hash: string;
   hash: string;
 }
 
-export function auditFromRecord<J>(r: AuditRecord<J>, details: Record<string, unknown>): AuditRow {
+export function auditFromRecord(r: AuditRecord, details: Record<string, unknown>): AuditRow {
   return {
     orgId: r.org_id,
     seq: r.seq,

@@ -1,0 +1,166 @@
+/**
+ * The rows that cross the storage boundary (camelCase; timestamps as ISO-8601 UTC strings).
+ * Adapters convert to and from their columns at their edge (sql/records.ts).
+ */
+import type { AgentState } from '../agent/state.js';
+import type { Role } from '../auth/roles.js';
+import type { HealthStatus, ModuleStatus } from '../modules/module-statuses.js';
+
+export interface OrgRow {
+  orgId: string;
+  name: string;
+  plan: string | null;
+  createdAt: string;
+}
+
+export interface ModuleRow {
+  orgId: string;
+  moduleId: string;
+  name: string;
+  category: string;
+  platform: string;
+  version: string;
+  status: ModuleStatus;
+  healthStatus: HealthStatus;
+  /** The manifest as installed, unknown fields included. */
+  manifest: Record<string, unknown>;
+  installedAt: string;
+  updatedAt: string;
+  failureCount: number;
+  successCount: number;
+  /** Failures since the last success: drives the agent runtime's circuit breaker. */
+  consecutiveFailures: number;
+  lastFailureAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** What install writes; counters and installedAt are kept by an upsert of an existing row. */
+export interface ModuleWrite {
+  moduleId: string;
+  name: string;
+  category: string;
+  platform: string;
+  version: string;
+  status: ModuleStatus;
+  healthStatus: HealthStatus;
+  manifest: Record<string, unknown>;
+  now: string;
+}
+
+/** A full row, for importers that must keep counters and timestamps as they were. */
+export type ModuleImport = Omit<ModuleRow, 'orgId'>;
+
+export interface ModuleFilter {
+  status?: ModuleStatus | undefined;
+  category?: string | undefined;
+}
+
+export interface HealthUpdate {
+  health: HealthStatus;
+  /** Counts one failure (failure_count and consecutive_failures) when true; resets the streak when false. */
+  failure: boolean;
+  now: string;
+}
+
+export interface CredentialRow {
+  orgId: string;
+  moduleId: string;
+  /** Version of the org data key that sealed this row. */
+  keyVersion: number;
+  /**
+   * Layout of the associated data the row was sealed with: 1 = org, module and key version (rows
+   * written before destinations were bound; upgraded once at open), 2 = those plus the destination.
+   */
+  aadVersion: number;
+  nonce: Buffer;
+  /** AES-256-GCM ciphertext with its 16-byte tag appended. */
+  ciphertext: Buffer;
+  /** Names of the stored fields (never values): served as credential metadata without decrypting. */
+  fieldNames: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type CredentialWrite = Omit<CredentialRow, 'orgId' | 'createdAt' | 'updatedAt'> & {
+  now: string;
+  /** Importers keep the original creation time. */
+  createdAt?: string;
+};
+
+export interface OrgKeyRow {
+  orgId: string;
+  version: number;
+  masterKeyId: string;
+  /** nonce | ciphertext | tag of the data key under the master key. */
+  wrapped: Buffer;
+  createdAt: string;
+}
+
+export interface MasterKeyCheckRow {
+  keyId: string;
+  checkValue: Buffer;
+  createdAt: string;
+}
+
+export type ApiKeyStatus = 'active' | 'rotation_pending' | 'revoked';
+
+export interface ApiKeyRow {
+  keyId: string;
+  orgId: string;
+  /** Hex SHA-256 of the secret part (or, for legacy NEXUS keys, of the whole plaintext). */
+  hash: string;
+  /** True for keys imported from NEXUS (no `ovk_` prefix): verified by hash lookup. */
+  legacy: boolean;
+  role: Role;
+  name: string | null;
+  status: ApiKeyStatus;
+  createdAt: string;
+  createdBy: string | null;
+  expiresAt: string | null;
+  graceUntil: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  /** Key that replaced this one by rotation. */
+  rotatedTo: string | null;
+  /** Requests per minute for this key; null means the configured default. */
+  rateLimitPerMinute: number | null;
+}
+
+export interface AuditRow {
+  orgId: string;
+  /** Position in the org's chain, 1-based and gapless. */
+  seq: number;
+  at: string;
+  actorKeyId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string | null;
+  outcome: 'success' | 'failure' | 'denied';
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** What links the next event to the chain: the newest event's position and hash. */
+export interface AuditLink {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditPage {
+  limit: number;
+  /** Only events with seq below this one (pagination cursor). */
+  beforeSeq?: number | undefined;
+}
+
+export interface CheckpointRow {
+  orgId: string;
+  conversationId: string;
+  /** The conversation's state as saved. */
+  state: AgentState;
+  /** Incremented on every save. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,39 @@
+import type { Repositories } from './stores.js';
+
+/**
+ * Who a unit of work runs as. PostgreSQL turns this into `SET LOCAL orgvault.org_id` (row-level
+ * security); `system` is the deliberate cross-org path, taken only by vault.system and the CLI;
+ * `auth` is the narrow path of key verification and bootstrap, before any org is known.
+ */
+export type Scope = { kind: 'org'; orgId: string } | { kind: 'system' } | { kind: 'auth' };
+
+export interface StorageCapabilities {
+  engine: 'sqlite' | 'postgres';
+  /** The database itself refuses cross-org rows (PostgreSQL RLS). */
+  rowLevelSecurity: boolean;
+  /** Several processes may serve from this database at once. */
+  multiNode: boolean;
+}
+
+export interface Storage {
+  readonly capabilities: StorageCapabilities;
+  /**
+   * Runs fn in one transaction. The callback may await; no other transaction interleaves on SQLite
+   * (queued, BEGIN IMMEDIATE). Throwing rolls everything back.
+   */
+  transaction<T>(scope: Scope, fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Runs reads with the scope applied; no write lock is taken. */
+  read<T>(scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Optional capability: a value that changes whenever any write has been committed to the
+   * database, by this process or another. Lets callers cache results derived from reads (the HTTP
+   * module list) without ever serving stale data; engines that cannot tell cheaply leave it out
+   * and callers then do not cache.
+   */
+  changeToken?(): string;
+  close(): Promise<void>;
+}
+
+export const orgScope = (orgId: string): Scope => ({ kind: 'org', orgId });
+export const SYSTEM_SCOPE: Scope = { kind: 'system' };
+export const AUTH_SCOPE: Scope = { kind: 'auth' };

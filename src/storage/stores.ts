@@ -1,0 +1,165 @@
+/**
+ * Storage interfaces, one per area, named after what the services need (never a generic find).
+ *
+ * Rules every store keeps:
+ * - every tenant-facing method takes `orgId` first and filters by it in the query itself;
+ * - stores only read and write and convert rows at their edge; services hold the rules;
+ * - methods are async so that SQLite (synchronous underneath) and PostgreSQL share one interface.
+ */
+import type { AgentState } from '../agent/state.js';
+import type { ModuleStatus } from '../modules/module-statuses.js';
+import type {
+  ApiKeyRow,
+  AuditLink,
+  AuditPage,
+  AuditRow,
+  CheckpointRow,
+  CredentialRow,
+  CredentialWrite,
+  HealthUpdate,
+  MasterKeyCheckRow,
+  ModuleFilter,
+  ModuleImport,
+  ModuleRow,
+  ModuleWrite,
+  OrgKeyRow,
+  OrgRow,
+} from './rows.js';
+
+export interface OrgStore {
+  findOrg(orgId: string): Promise<OrgRow | null>;
+  /** Inserts unless the org exists; true when inserted. */
+  insertOrg(org: OrgRow): Promise<boolean>;
+  /** Overwrites name, plan and created time (the NEXUS import adopting the `default` placeholder); true when found. */
+  updateOrgDetails(org: OrgRow): Promise<boolean>;
+  /** System: every org, ordered by id. */
+  listOrgs(): Promise<OrgRow[]>;
+}
+
+export interface ModuleStore {
+  findModule(orgId: string, moduleId: string): Promise<ModuleRow | null>;
+  /** Ordered by category, then name, then module id. */
+  listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
+  /**
+   * Insert, or replace the manifest-derived columns of this org's row, keeping installedAt and
+   * counters; a row whose status is `disabled` keeps that status. Returns the row as stored.
+   */
+  upsertModule(orgId: string, write: ModuleWrite): Promise<{ row: ModuleRow; created: boolean }>;
+  /** Writes a full row as given (import); replaces an existing row of the same org. */
+  importModule(orgId: string, row: ModuleImport): Promise<void>;
+  /** Sets the status; false when it already had that status or the module is absent. */
+  setModuleStatus(orgId: string, moduleId: string, status: ModuleStatus, now: string): Promise<boolean>;
+  deleteModule(orgId: string, moduleId: string): Promise<boolean>;
+  /** success_count + 1, last_used_at = now; false when absent. */
+  recordUsage(orgId: string, moduleId: string, now: string): Promise<boolean>;
+  updateHealth(orgId: string, moduleId: string, update: HealthUpdate): Promise<boolean>;
+  /** Modules of one org that are unhealthy (module-statuses.ts) or have failed at least `failureThreshold` times. */
+  listUnhealthyModules(orgId: string, failureThreshold: number): Promise<ModuleRow[]>;
+  /** System: the same across every org (the health sweep). */
+  listUnhealthyModulesOfAllOrgs(failureThreshold: number): Promise<ModuleRow[]>;
+}
+
+export interface CredentialStore {
+  findCredential(orgId: string, moduleId: string): Promise<CredentialRow | null>;
+  upsertCredential(orgId: string, write: CredentialWrite): Promise<'created' | 'replaced'>;
+  deleteCredential(orgId: string, moduleId: string): Promise<boolean>;
+  /** Module ids with stored credentials, sorted. */
+  listCredentialModuleIds(orgId: string): Promise<string[]>;
+  /** System: every row still sealed with an older associated-data layout than `aadVersion`. */
+  listCredentialsSealedBefore(aadVersion: number): Promise<CredentialRow[]>;
+}
+
+export interface OrgKeyStore {
+  /** The newest data key version of the org, or null before its first credential. */
+  findCurrentOrgKey(orgId: string): Promise<OrgKeyRow | null>;
+  findOrgKey(orgId: string, version: number): Promise<OrgKeyRow | null>;
+  /** Inserts unless that (org, version) exists; true when inserted (a racing creator loses and re-reads). */
+  insertOrgKey(orgId: string, row: Omit<OrgKeyRow, 'orgId'>): Promise<boolean>;
+  /** Master-key rotation: replace the wrapping of one data key. */
+  rewrapOrgKey(orgId: string, version: number, masterKeyId: string, wrapped: Buffer): Promise<void>;
+  /** System: every org key of every org. */
+  listAllOrgKeys(): Promise<OrgKeyRow[]>;
+  /** System: distinct master key ids that wrap at least one org key. */
+  listMasterKeyIdsInUse(): Promise<string[]>;
+}
+
+export interface MasterKeyStore {
+  findMasterKeyCheck(keyId: string): Promise<MasterKeyCheckRow | null>;
+  insertMasterKeyCheck(row: MasterKeyCheckRow): Promise<boolean>;
+}
+
+export interface ApiKeyStore {
+  insertApiKey(orgId: string, row: Omit<ApiKeyRow, 'orgId'>): Promise<void>;
+  /** Auth path (no org known yet): lookup by key id across orgs. */
+  findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null>;
+  /** Auth path for legacy keys: lookup by hash of the whole plaintext. */
+  findLegacyApiKeyByHash(hash: string): Promise<ApiKeyRow | null>;
+  findApiKey(orgId: string, keyId: string): Promise<ApiKeyRow | null>;
+  listApiKeys(orgId: string): Promise<ApiKeyRow[]>;
+  /** Revoke now; false when absent in this org or already revoked. */
+  revokeApiKey(orgId: string, keyId: string, now: string): Promise<boolean>;
+  /** Marks an active key as rotation_pending until graceUntil; false unless it was active. */
+  markApiKeyRotated(orgId: string, keyId: string, rotatedTo: string, graceUntil: string): Promise<boolean>;
+  /** Auth path: last_used_at = now. */
+  touchApiKey(keyId: string, now: string): Promise<void>;
+  /**
+   * Whether this deployment ever issued an API key: a key row exists (in any state) or the
+   * deployment mark says one was issued (it outlives the rows, e.g. of a deleted org).
+   */
+  anyApiKeyEverIssued(): Promise<boolean>;
+  /** Records, once, that the deployment has issued a key (in the transaction that issues it). */
+  markApiKeyIssued(now: string): Promise<void>;
+  /**
+   * Bootstrap: hold every other bootstrap back until this transaction ends, so count-then-insert is
+   * atomic (SQLite: a no-op, its transactions are already serialised; PostgreSQL: an advisory xact lock).
+   */
+  lockBootstrap(): void;
+}
+
+export interface AuditStore {
+  /**
+   * Appends of one org's chain are serialised: hold this org's chain until the transaction ends
+   * (SQLite: its writer is serialised already; PostgreSQL: an advisory lock sent with the next
+   * statement, so the read of the chain head that follows sees the previous appender's commit).
+   */
+  lockChain(orgId: string): void;
+  /** Sequence number and hash of the org's newest event (all an append needs), or null. */
+  lastAuditLink(orgId: string): Promise<AuditLink | null>;
+  /** May travel with the transaction's next statement or its COMMIT (its failure still rolls back). */
+  insertAuditEvent(orgId: string, row: Omit<AuditRow, 'orgId'>): void;
+  /** Newest first. */
+  listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]>;
+  /** Oldest first, the whole chain (for verification). */
+  listAuditChain(orgId: string): Promise<AuditRow[]>;
+  /** Oldest first, at most `limit` events with seq above `afterSeq`: walks a chain in bounded batches. */
+  listAuditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<AuditRow[]>;
+}
+
+export interface CheckpointStore {
+  /** With forUpdate, PostgreSQL locks the row until the transaction ends (SQLite transactions are serialised anyway). */
+  findCheckpoint(
+    orgId: string,
+    conversationId: string,
+    opts?: { forUpdate?: boolean },
+  ): Promise<CheckpointRow | null>;
+  /** Insert or replace; the version is incremented by the adapter. */
+  saveCheckpoint(orgId: string, conversationId: string, state: AgentState, now: string): Promise<number>;
+}
+
+/** Everything a transaction (or a read) can reach. */
+export interface Repositories {
+  orgs: OrgStore;
+  modules: ModuleStore;
+  credentials: CredentialStore;
+  orgKeys: OrgKeyStore;
+  masterKeys: MasterKeyStore;
+  apiKeys: ApiKeyStore;
+  audit: AuditStore;
+  checkpoints: CheckpointStore;
+  /**
+   * Runs the callback once this unit of work has committed (at once for a read), never after a
+   * rollback: lets a cache remember only what is really stored (e.g. an org data key created or
+   * read back inside a transaction that may still fail).
+   */
+  afterCommit(callback: () => void): void;
+}
