@@ -1,7 +1,7 @@
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { VaultError } from '../errors.js';
-import { assertOrgId, DEFAULT_ORG } from '../ids.js';
+import { DEFAULT_ORG, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import { orgScope, type Repositories, type Storage } from '../storage/types.js';
 import type { AgentLogger } from './agent-logger.js';
@@ -58,8 +58,7 @@ export class ConversationService {
     this.d = deps;
   }
 
-  async get(orgId: string, conversationId: string): Promise<AgentState | null> {
-    assertOrgId(orgId);
+  async get(orgId: OrgId, conversationId: string): Promise<AgentState | null> {
     assertConversationId(conversationId);
     await this.d.orgs.require(orgId);
     const row = await this.d.storage.read(orgScope(orgId), (r) =>
@@ -70,12 +69,11 @@ export class ConversationService {
 
   /** Invokes a module in a conversation of this org, creating the conversation on first use. */
   async invoke(
-    orgId: string,
+    orgId: OrgId,
     conversationId: string,
     call: unknown,
     actor: ActorContext,
   ): Promise<InvokeResult> {
-    assertOrgId(orgId);
     assertConversationId(conversationId);
     return this.run(orgId, conversationId, parseCall(call), actor, null);
   }
@@ -87,12 +85,11 @@ export class ConversationService {
    * fields (messages, metadata, ...) from the state given.
    */
   async invokeWithState(
-    orgId: string,
+    orgId: OrgId,
     state: unknown,
     call: unknown,
     actor: ActorContext,
   ): Promise<InvokeResult> {
-    assertOrgId(orgId);
     const seed = parseState(state);
     const parsed = parseCall(call);
     if ((seed.orgId ?? DEFAULT_ORG) !== orgId) {
@@ -118,7 +115,7 @@ export class ConversationService {
   }
 
   private async run(
-    orgId: string,
+    orgId: OrgId,
     conversationId: string,
     call: ModuleCall,
     actor: ActorContext,
