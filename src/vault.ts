@@ -23,6 +23,7 @@ import { OrgCredentials } from './credentials/org-credentials.js';
 import { loadMasterKeys, MasterKeyring } from './crypto/master-keyring.js';
 import { OrgKeyService } from './crypto/org-keys.js';
 import { DEFAULT_ORG, type OrgId, orgIdOf } from './ids.js';
+import { DEFAULT_FAILURE_THRESHOLD } from './modules/module-health.js';
 import type { ModuleRecord } from './modules/module-record.js';
 import { ModuleService } from './modules/module-service.js';
 import { OrgModules } from './modules/org-modules.js';
@@ -86,7 +87,7 @@ export class SystemVault {
     return this.s.modules.updateHealth(orgIdOf(orgId), moduleId, health, options);
   }
   listUnhealthy(options: { failureThreshold?: number } = {}): Promise<ModuleRecord[]> {
-    return this.s.modules.listUnhealthyAcrossOrgs(options.failureThreshold ?? 5);
+    return this.s.modules.listUnhealthyAcrossOrgs(options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD);
   }
   rotateMasterKey(): Promise<{ rewrapped: number; masterKeyId: string }> {
     return this.s.orgKeys.rotateMasterKey();

@@ -2,6 +2,7 @@ import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { VaultError } from '../errors.js';
 import { DEFAULT_ORG, type OrgId } from '../ids.js';
+import { recordCallOutcome } from '../modules/module-health.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import { orgScope, type Repositories, type Storage } from '../storage/types.js';
 import type { AgentLogger } from './agent-logger.js';
@@ -206,14 +207,11 @@ export class ConversationService {
     // between (PostgreSQL, where a missing row cannot be locked). Roll back and append to theirs.
     if (row === null && version !== 1) throw new CheckpointRace();
 
-    if (outcome.health === 'success') {
-      await tx.modules.recordUsage(orgId, call.moduleId, now);
-      await tx.modules.updateHealth(orgId, call.moduleId, { health: 'healthy', failure: false, now });
-    } else if (outcome.health === 'failure') {
-      const module = await tx.modules.findModule(orgId, call.moduleId);
-      const streak = (module?.consecutiveFailures ?? 0) + 1;
-      const health = streak >= this.d.failureThreshold ? 'unhealthy' : 'degraded';
-      await tx.modules.updateHealth(orgId, call.moduleId, { health, failure: true, now });
+    if (outcome.health !== 'none') {
+      await recordCallOutcome(tx, orgId, call.moduleId, outcome.health, {
+        now,
+        failureThreshold: this.d.failureThreshold,
+      });
     }
     await this.d.audit.append(
       tx,

@@ -6,8 +6,6 @@ import { VaultError } from '../errors.js';
 import { assertModuleId, moduleIdOf, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import {
-  HEALTH_STATUSES,
-  type HealthStatus,
   MODULE_STATUSES,
   type ModuleFilter,
   type ModuleStatus,
@@ -16,6 +14,7 @@ import {
   SYSTEM_SCOPE,
 } from '../storage/types.js';
 import { parseManifest } from './manifest.js';
+import { checkFailureThreshold, DEFAULT_FAILURE_THRESHOLD, parseHealth } from './module-health.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
 
 export interface InstallResult {
@@ -186,15 +185,11 @@ export class ModuleService {
   /** Sets the health status; with failure, counts one failure (total and consecutive). */
   async updateHealth(orgId: OrgId, moduleId: string, health: string, options: { failure?: boolean } = {}) {
     assertModuleId(moduleId);
-    if (!HEALTH_STATUSES.includes(health as HealthStatus)) {
-      throw new VaultError('VALIDATION_FAILED', `health must be one of ${HEALTH_STATUSES.join(', ')}`, {
-        field: 'health',
-      });
-    }
+    const status = parseHealth(health);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), (tx) =>
       tx.modules.updateHealth(orgId, moduleId, {
-        health: health as HealthStatus,
+        health: status,
         failure: options.failure === true,
         now: isoNow(this.clock),
       }),
@@ -202,8 +197,8 @@ export class ModuleService {
   }
 
   /** Unhealthy modules of one org. */
-  async listUnhealthy(orgId: OrgId, failureThreshold = 5): Promise<ModuleRecord[]> {
-    checkThreshold(failureThreshold);
+  async listUnhealthy(orgId: OrgId, failureThreshold = DEFAULT_FAILURE_THRESHOLD): Promise<ModuleRecord[]> {
+    checkFailureThreshold(failureThreshold);
     await this.orgs.require(orgId);
     const rows = await this.storage.read(orgScope(orgId), (r) =>
       r.modules.listUnhealthyModules(orgId, failureThreshold),
@@ -212,8 +207,8 @@ export class ModuleService {
   }
 
   /** System: unhealthy modules of every org (the health sweep). */
-  async listUnhealthyAcrossOrgs(failureThreshold = 5): Promise<ModuleRecord[]> {
-    checkThreshold(failureThreshold);
+  async listUnhealthyAcrossOrgs(failureThreshold = DEFAULT_FAILURE_THRESHOLD): Promise<ModuleRecord[]> {
+    checkFailureThreshold(failureThreshold);
     const rows = await this.storage.read(SYSTEM_SCOPE, (r) =>
       r.modules.listUnhealthyModules(null, failureThreshold),
     );
@@ -235,14 +230,6 @@ export class ModuleService {
       if (changed)
         await this.audit.append(tx, orgId, actor, { action, targetType: 'module', targetId: moduleId }, now);
       return changed;
-    });
-  }
-}
-
-function checkThreshold(n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new VaultError('VALIDATION_FAILED', 'failureThreshold must be a positive integer', {
-      field: 'failureThreshold',
     });
   }
 }

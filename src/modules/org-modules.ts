@@ -1,5 +1,6 @@
 import type { ActorContext } from '../audit/audit-log.js';
 import type { OrgId } from '../ids.js';
+import { DEFAULT_FAILURE_THRESHOLD } from './module-health.js';
 import type { ModuleRecord } from './module-record.js';
 import type { InstallResult, ListOptions, ModuleService } from './module-service.js';
 
@@ -37,6 +38,6 @@ export class OrgModules {
     return this.service.uninstall(this.orgId, moduleId, this.actor);
   }
   listUnhealthy(options: { failureThreshold?: number } = {}): Promise<ModuleRecord[]> {
-    return this.service.listUnhealthy(this.orgId, options.failureThreshold ?? 5);
+    return this.service.listUnhealthy(this.orgId, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD);
   }
 }
