@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { KeyVerifier } from '../src/auth/key-verifier.js';
 import type { Storage } from '../src/storage/storage.js';
 import type { Vault } from '../src/vault.js';
+import { internalsOf } from '../src/vault-internals.js';
 import type { BenchCase } from './harness.js';
 
 /**
@@ -18,7 +19,7 @@ export async function authCases(vault: Vault, path: string, orgs: string[]): Pro
       keys.push({ apiKey: k.apiKey, keyId: k.keyId, secret: k.apiKey.split('_').slice(2).join('_') });
     }
   }
-  const storage = vault.services.storage;
+  const storage = internalsOf(vault).storage;
   // The same storage without its change token: what verification costs with no cache at all.
   const uncachedStorage: Storage = {
     capabilities: storage.capabilities,
@@ -26,7 +27,7 @@ export async function authCases(vault: Vault, path: string, orgs: string[]): Pro
     read: (scope, fn) => storage.read(scope, fn),
     close: async () => {},
   };
-  const uncached = new KeyVerifier({ storage: uncachedStorage, clock: vault.services.clock });
+  const uncached = new KeyVerifier({ storage: uncachedStorage, clock: internalsOf(vault).clock });
   const db = new BetterSqlite3(path, { readonly: true });
   const byId = db.prepare<[string], { hash: string; status: string }>(
     'SELECT * FROM api_keys WHERE key_id = ?',

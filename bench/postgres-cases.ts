@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { PostgresStorage } from '../src/storage/postgres/postgres-storage.js';
 import { queryWithPrefix } from '../src/storage/postgres/scoped-query.js';
 import type { Vault } from '../src/vault.js';
+import { internalsOf } from '../src/vault-internals.js';
 import type { Dataset } from './dataset.js';
 import type { BenchCase } from './harness.js';
 
@@ -34,7 +35,7 @@ export async function postgresCases(
   `);
   await owner.end();
 
-  const pool = (vault.services.storage as PostgresStorage).rawPool;
+  const pool = (internalsOf(vault).storage as PostgresStorage).rawPool;
   const cols =
     'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
   const get = (table: string) => ({

@@ -1,51 +1,102 @@
+/** The codes DESIGN.md lets an HTTP client see (problem+json `code`). */
+export type ContractCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'VALIDATION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'INTERNAL';
+
+/** How a code is answered over HTTP, when not as itself (it is then a contract code). */
+export type HttpForm =
+  /** The nearest contract code and its status; the specific code is kept in the problem's `reason`. */
+  | { code: ContractCode; status: number; reason: true }
+  /** Exactly as another code: same status, title and type, no reason. */
+  | { code: ContractCode; reason: false }
+  /** Internals (keys, tampered rows, configuration): a plain INTERNAL, logged, no detail. */
+  | 'hidden';
+
+export interface ErrorSpec {
+  /** The code's status (VaultError.status). */
+  status: number;
+  title: string;
+  /** Absent: a contract code, answered as itself. */
+  http?: HttpForm;
+}
+
 /**
- * The one error module: a fixed list of codes, one table from code to HTTP status.
- * Services throw VaultError for anything a caller did wrong or may want to handle;
- * everything else is a bug or broken infrastructure and becomes a plain INTERNAL.
+ * The one error table: every code, its status, title and HTTP form. Services throw VaultError for
+ * anything a caller did wrong or may want to handle; everything else is a bug or broken
+ * infrastructure and becomes a plain INTERNAL. ERROR_STATUS, ERROR_TITLES, the HTTP problem mapping
+ * and the problem schema's `code` enum are all read off this table.
  */
-export const ERROR_STATUS = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  ORG_NOT_FOUND: 404,
-  CONFLICT: 409,
-  VALIDATION_FAILED: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  CREDENTIAL_DESTINATION: 403,
-  MODULE_DISABLED: 409,
-  MODULE_UNHEALTHY: 503,
-  MODULE_NOT_EXECUTABLE: 409,
-  MODULE_CALL_FAILED: 502,
-  DECRYPTION_FAILED: 500,
-  MASTER_KEY_MISMATCH: 500,
-  MASTER_KEY_MISSING: 500,
-  CONFIG_INVALID: 500,
-  INTERNAL: 500,
-} as const;
+export const ERRORS = {
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  // An unknown org is answered exactly like any missing object.
+  ORG_NOT_FOUND: { status: 404, title: 'Organization not found', http: { code: 'NOT_FOUND', reason: false } },
+  CONFLICT: { status: 409, title: 'Conflict' },
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  CREDENTIAL_DESTINATION: {
+    status: 403,
+    title: 'Credential destination change not allowed',
+    http: { code: 'FORBIDDEN', status: 403, reason: true },
+  },
+  MODULE_DISABLED: {
+    status: 409,
+    title: 'Module disabled',
+    http: { code: 'CONFLICT', status: 409, reason: true },
+  },
+  MODULE_UNHEALTHY: {
+    status: 503,
+    title: 'Module unhealthy',
+    http: { code: 'CONFLICT', status: 409, reason: true },
+  },
+  MODULE_NOT_EXECUTABLE: {
+    status: 409,
+    title: 'Module not executable',
+    http: { code: 'CONFLICT', status: 409, reason: true },
+  },
+  // The upstream failed, not orgvault: a gateway status under the INTERNAL code.
+  MODULE_CALL_FAILED: {
+    status: 502,
+    title: 'Module call failed',
+    http: { code: 'INTERNAL', status: 502, reason: true },
+  },
+  DECRYPTION_FAILED: { status: 500, title: 'Decryption failed', http: 'hidden' },
+  MASTER_KEY_MISMATCH: { status: 500, title: 'Master key mismatch', http: 'hidden' },
+  MASTER_KEY_MISSING: { status: 500, title: 'Master key missing', http: 'hidden' },
+  CONFIG_INVALID: { status: 500, title: 'Invalid configuration', http: 'hidden' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorCode = keyof typeof ERRORS;
 
-export const ERROR_TITLES: Record<ErrorCode, string> = {
-  UNAUTHENTICATED: 'Unauthenticated',
-  FORBIDDEN: 'Forbidden',
-  NOT_FOUND: 'Not found',
-  ORG_NOT_FOUND: 'Organization not found',
-  CONFLICT: 'Conflict',
-  VALIDATION_FAILED: 'Validation failed',
-  PAYLOAD_TOO_LARGE: 'Payload too large',
-  RATE_LIMITED: 'Too many requests',
-  CREDENTIAL_DESTINATION: 'Credential destination change not allowed',
-  MODULE_DISABLED: 'Module disabled',
-  MODULE_UNHEALTHY: 'Module unhealthy',
-  MODULE_NOT_EXECUTABLE: 'Module not executable',
-  MODULE_CALL_FAILED: 'Module call failed',
-  DECRYPTION_FAILED: 'Decryption failed',
-  MASTER_KEY_MISMATCH: 'Master key mismatch',
-  MASTER_KEY_MISSING: 'Master key missing',
-  CONFIG_INVALID: 'Invalid configuration',
-  INTERNAL: 'Internal error',
+const CODES = Object.keys(ERRORS) as ErrorCode[];
+const spec = (code: ErrorCode): ErrorSpec => ERRORS[code];
+
+/** Code -> HTTP status. */
+export const ERROR_STATUS = Object.fromEntries(CODES.map((c) => [c, spec(c).status])) as {
+  readonly [C in ErrorCode]: (typeof ERRORS)[C]['status'];
 };
+
+export const ERROR_TITLES = Object.fromEntries(CODES.map((c) => [c, spec(c).title])) as Record<
+  ErrorCode,
+  string
+>;
+
+/** The contract codes, in table order (the problem schema's `code` enum). */
+export const CONTRACT_CODES = CODES.filter((c) => spec(c).http === undefined) as ContractCode[];
+
+/** How `code` is answered over HTTP (undefined: as itself). */
+export function httpFormOf(code: ErrorCode): HttpForm | undefined {
+  return spec(code).http;
+}
 
 export class VaultError extends Error {
   readonly code: ErrorCode;

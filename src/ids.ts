@@ -3,14 +3,29 @@ import { VaultError } from './errors.js';
 /** Identifier rules from DESIGN.md; every id is checked here before it reaches a query. */
 export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const MODULE_PART_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-export const DEFAULT_ORG = 'default';
 
-export function assertOrgId(orgId: unknown): asserts orgId is string {
+declare const orgIdBrand: unique symbol;
+/**
+ * An org id that passed assertOrgId. The tenant services take this type, not a string: the door
+ * (`vault.org()`) checks the id once and the services trust it, and the compiler sees to it that
+ * every other way into a service checks it too.
+ */
+export type OrgId = string & { readonly [orgIdBrand]: true };
+
+export const DEFAULT_ORG = 'default' as OrgId;
+
+export function assertOrgId(orgId: unknown): asserts orgId is OrgId {
   if (typeof orgId !== 'string' || !ORG_ID_PATTERN.test(orgId)) {
     throw new VaultError('VALIDATION_FAILED', 'invalid org id: expected ^[a-z0-9][a-z0-9_-]{0,62}$', {
       field: 'org_id',
     });
   }
+}
+
+/** The id, checked (VALIDATION_FAILED otherwise). */
+export function orgIdOf(orgId: unknown): OrgId {
+  assertOrgId(orgId);
+  return orgId;
 }
 
 export function isModuleId(moduleId: unknown): moduleId is string {

@@ -1,6 +1,5 @@
 import type { AgentLogger } from './agent/agent-logger.js';
 import type { BuiltinCatalogue } from './agent/builtin-modules.js';
-import type { ConversationService } from './agent/conversation-service.js';
 import { createConversationService } from './agent/create-conversation-service.js';
 import { OrgConversations } from './agent/org-conversations.js';
 import {
@@ -11,6 +10,7 @@ import {
 import { type ActorContext, AuditLog, LIBRARY_ACTOR } from './audit/audit-log.js';
 import { AuditSigningKeys } from './audit/audit-signing-keys.js';
 import { DeniedAudit } from './audit/denied-audit.js';
+import { OrgAudit } from './audit/org-audit.js';
 import { ApiKeyService } from './auth/api-key-service.js';
 import { Bootstrapper } from './auth/bootstrap.js';
 import { KeyVerifier } from './auth/key-verifier.js';
@@ -18,17 +18,19 @@ import { OrgApiKeys } from './auth/org-api-keys.js';
 import { VaultAuth } from './auth/vault-auth.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, type ConfigOverrides, loadConfig } from './config.js';
-import { type CredentialMetadata, CredentialService } from './credentials/credential-service.js';
-import type { CredentialValues } from './credentials/credential-values.js';
+import { CredentialService } from './credentials/credential-service.js';
+import { OrgCredentials } from './credentials/org-credentials.js';
 import { loadMasterKeys, MasterKeyring } from './crypto/master-keyring.js';
 import { OrgKeyService } from './crypto/org-keys.js';
-import { assertOrgId, DEFAULT_ORG } from './ids.js';
+import { DEFAULT_ORG, type OrgId, orgIdOf } from './ids.js';
+import { DEFAULT_FAILURE_THRESHOLD } from './modules/module-health.js';
 import type { ModuleRecord } from './modules/module-record.js';
-import { type ListOptions, ModuleService } from './modules/module-service.js';
+import { ModuleService } from './modules/module-service.js';
+import { OrgModules } from './modules/org-modules.js';
 import { type CreateOrgOptions, OrgDirectory } from './orgs/org-directory.js';
 import { openStorage } from './storage/open-storage.js';
 import type { OrgRow } from './storage/rows.js';
-import type { Storage } from './storage/storage.js';
+import { VAULT_INTERNALS, type VaultServices } from './vault-internals.js';
 
 export interface OpenVaultOptions extends ConfigOverrides {
   /** A complete Config (the CLI and server pass theirs); overrides and env fill the rest otherwise. */
@@ -43,99 +45,23 @@ export interface OpenVaultOptions extends ConfigOverrides {
   agentLogger?: AgentLogger;
 }
 
-/** The services of one vault, built once from one Config (no module-level state anywhere). */
-export interface VaultServices {
-  config: Config;
-  storage: Storage;
-  clock: Clock;
-  audit: AuditLog;
-  /** Signed audit checkpoints (issue, verify, public keys). */
-  checkpoints: AuditCheckpoints;
-  /** Bounded auditing of refused (403) requests. */
-  deniedAudit: DeniedAudit;
-  orgs: OrgDirectory;
-  orgKeys: OrgKeyService;
-  modules: ModuleService;
-  credentials: CredentialService;
-  apiKeys: ApiKeyService;
-  keyVerifier: KeyVerifier;
-  bootstrapper: Bootstrapper;
-  conversations: ConversationService;
-}
-
-/** One org's modules, as the library API exposes them. */
-export class OrgModules {
-  constructor(
-    private readonly s: VaultServices,
-    private readonly orgId: string,
-    private readonly actor: ActorContext,
-  ) {}
-
-  async install(manifest: unknown): Promise<ModuleRecord> {
-    return (await this.s.modules.install(this.orgId, manifest, this.actor)).module;
-  }
-  list(options: ListOptions = {}): Promise<ModuleRecord[]> {
-    return this.s.modules.list(this.orgId, options);
-  }
-  get(moduleId: string): Promise<ModuleRecord | null> {
-    return this.s.modules.get(this.orgId, moduleId);
-  }
-  enable(moduleId: string): Promise<boolean> {
-    return this.s.modules.enable(this.orgId, moduleId, this.actor);
-  }
-  disable(moduleId: string): Promise<boolean> {
-    return this.s.modules.disable(this.orgId, moduleId, this.actor);
-  }
-  uninstall(moduleId: string): Promise<boolean> {
-    return this.s.modules.uninstall(this.orgId, moduleId, this.actor);
-  }
-  listUnhealthy(options: { failureThreshold?: number } = {}): Promise<ModuleRecord[]> {
-    return this.s.modules.listUnhealthy(this.orgId, options.failureThreshold ?? 5);
-  }
-}
-
-/** One org's credentials. */
-export class OrgCredentials {
-  constructor(
-    private readonly s: VaultServices,
-    private readonly orgId: string,
-    private readonly actor: ActorContext,
-  ) {}
-
-  async store(moduleId: string, values: Record<string, unknown>): Promise<void> {
-    await this.s.credentials.store(this.orgId, moduleId, values, this.actor);
-  }
-  retrieve(moduleId: string): Promise<CredentialValues | null> {
-    return this.s.credentials.retrieve(this.orgId, moduleId);
-  }
-  has(moduleId: string): Promise<boolean> {
-    return this.s.credentials.has(this.orgId, moduleId);
-  }
-  metadata(moduleId: string): Promise<CredentialMetadata | null> {
-    return this.s.credentials.metadata(this.orgId, moduleId);
-  }
-  delete(moduleId: string): Promise<boolean> {
-    return this.s.credentials.delete(this.orgId, moduleId, this.actor);
-  }
-  listModuleIds(): Promise<string[]> {
-    return this.s.credentials.listModuleIds(this.orgId);
-  }
-}
-
 /** Everything one org may do. Obtained from vault.org(id); never reaches another org's rows. */
 export class OrgVault {
-  readonly orgId: string;
+  readonly orgId: OrgId;
   readonly modules: OrgModules;
   readonly credentials: OrgCredentials;
   readonly keys: OrgApiKeys;
   readonly conversations: OrgConversations;
+  readonly audit: OrgAudit;
 
-  constructor(services: VaultServices, orgId: string, actor: ActorContext) {
+  /** `orgId` has been checked (see Vault.org); `actor` is who acts through this handle. */
+  constructor(services: VaultServices, orgId: OrgId, actor: ActorContext) {
     this.orgId = orgId;
-    this.modules = new OrgModules(services, orgId, actor);
-    this.credentials = new OrgCredentials(services, orgId, actor);
+    this.modules = new OrgModules(services.modules, orgId, actor);
+    this.credentials = new OrgCredentials(services.credentials, orgId, actor);
     this.keys = new OrgApiKeys(services.apiKeys, orgId, actor);
     this.conversations = new OrgConversations(services.conversations, orgId, actor);
+    this.audit = new OrgAudit(services, orgId);
   }
 }
 
@@ -150,7 +76,7 @@ export class SystemVault {
     return this.s.orgs.list();
   }
   recordUsage(orgId: string, moduleId: string): Promise<boolean> {
-    return this.s.modules.recordUsage(orgId, moduleId);
+    return this.s.modules.recordUsage(orgIdOf(orgId), moduleId);
   }
   updateHealth(
     orgId: string,
@@ -158,10 +84,10 @@ export class SystemVault {
     health: string,
     options: { failure?: boolean } = {},
   ): Promise<boolean> {
-    return this.s.modules.updateHealth(orgId, moduleId, health, options);
+    return this.s.modules.updateHealth(orgIdOf(orgId), moduleId, health, options);
   }
   listUnhealthy(options: { failureThreshold?: number } = {}): Promise<ModuleRecord[]> {
-    return this.s.modules.listUnhealthyAcrossOrgs(options.failureThreshold ?? 5);
+    return this.s.modules.listUnhealthyAcrossOrgs(options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD);
   }
   rotateMasterKey(): Promise<{ rewrapped: number; masterKeyId: string }> {
     return this.s.orgKeys.rotateMasterKey();
@@ -180,7 +106,7 @@ export class SystemVault {
 }
 
 export class Vault {
-  readonly services: VaultServices;
+  readonly #services: VaultServices;
   readonly system: SystemVault;
   /** Key verification and bootstrap. */
   readonly auth: VaultAuth;
@@ -188,13 +114,33 @@ export class Vault {
   private readonly handles = new Map<string, OrgVault>();
 
   constructor(services: VaultServices) {
-    this.services = services;
+    this.#services = services;
     this.system = new SystemVault(services);
     this.auth = new VaultAuth(services.keyVerifier, services.bootstrapper);
   }
 
+  /** Not library API: the services behind the doors, read through internalsOf() (vault-internals.ts). */
+  get [VAULT_INTERNALS](): VaultServices {
+    return this.#services;
+  }
+
   get config(): Config {
-    return this.services.config;
+    return this.#services.config;
+  }
+
+  /** The database engine this vault runs on. */
+  get engine(): 'sqlite' | 'postgres' {
+    return this.#services.storage.capabilities.engine;
+  }
+
+  /** One single-row read: resolves when the database answers, throws when it does not. */
+  async ping(): Promise<void> {
+    await this.#services.orgs.get(DEFAULT_ORG);
+  }
+
+  /** The keys that verify audit checkpoints, newest (the signing key) first. They are public keys. */
+  auditPublicKeys(): Array<{ key_id: string; algorithm: 'Ed25519'; public_key: string }> {
+    return this.#services.checkpoints.publicKeys();
   }
 
   /**
@@ -202,16 +148,13 @@ export class Vault {
    * The id is checked here; whether the org exists is checked by each operation (ORG_NOT_FOUND).
    */
   org(orgId: string = DEFAULT_ORG, actor: ActorContext = LIBRARY_ACTOR): OrgVault {
-    if (actor !== LIBRARY_ACTOR) {
-      assertOrgId(orgId);
-      return new OrgVault(this.services, orgId, actor);
-    }
+    if (actor !== LIBRARY_ACTOR) return new OrgVault(this.#services, orgIdOf(orgId), actor);
     // Library handles carry no per-request state, so one per org is reused (bounded like other caches).
     let handle = this.handles.get(orgId);
     if (handle === undefined) {
-      assertOrgId(orgId);
+      const checked = orgIdOf(orgId);
       if (this.handles.size >= 10_000) this.handles.clear();
-      handle = new OrgVault(this.services, orgId, actor);
+      handle = new OrgVault(this.#services, checked, actor);
       this.handles.set(orgId, handle);
     }
     return handle;
@@ -220,7 +163,7 @@ export class Vault {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.services.storage.close();
+    await this.#services.storage.close();
   }
 }
 

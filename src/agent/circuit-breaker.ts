@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { failureStreakReached } from '../modules/module-health.js';
 import type { ModuleRow } from '../storage/rows.js';
 
 export interface BreakerOptions {
@@ -33,7 +34,7 @@ export class CircuitBreaker {
   }
 
   admit(row: ModuleRow): Admission {
-    if (row.consecutiveFailures < this.options.threshold) return { kind: 'closed' };
+    if (!failureStreakReached(row.consecutiveFailures, this.options.threshold)) return { kind: 'closed' };
     const last = row.lastFailureAt === null ? Number.NEGATIVE_INFINITY : Date.parse(row.lastFailureAt);
     const elapsed = this.options.clock().getTime() - last;
     if (elapsed < this.options.cooldownMs)

@@ -1,7 +1,8 @@
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { VaultError } from '../errors.js';
-import { assertOrgId, DEFAULT_ORG } from '../ids.js';
+import { DEFAULT_ORG, type OrgId } from '../ids.js';
+import { recordCallOutcome } from '../modules/module-health.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import { orgScope, type Storage } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
@@ -59,8 +60,7 @@ export class ConversationService {
     this.d = deps;
   }
 
-  async get(orgId: string, conversationId: string): Promise<AgentState | null> {
-    assertOrgId(orgId);
+  async get(orgId: OrgId, conversationId: string): Promise<AgentState | null> {
     assertConversationId(conversationId);
     await this.d.orgs.require(orgId);
     const row = await this.d.storage.read(orgScope(orgId), (r) =>
@@ -71,12 +71,11 @@ export class ConversationService {
 
   /** Invokes a module in a conversation of this org, creating the conversation on first use. */
   async invoke(
-    orgId: string,
+    orgId: OrgId,
     conversationId: string,
     call: unknown,
     actor: ActorContext,
   ): Promise<InvokeResult> {
-    assertOrgId(orgId);
     assertConversationId(conversationId);
     return this.run(orgId, conversationId, parseCall(call), actor, null);
   }
@@ -88,12 +87,11 @@ export class ConversationService {
    * fields (messages, metadata, ...) from the state given.
    */
   async invokeWithState(
-    orgId: string,
+    orgId: OrgId,
     state: unknown,
     call: unknown,
     actor: ActorContext,
   ): Promise<InvokeResult> {
-    assertOrgId(orgId);
     const seed = parseState(state);
     const parsed = parseCall(call);
     if ((seed.orgId ?? DEFAULT_ORG) !== orgId) {
@@ -119,7 +117,7 @@ export class ConversationService {
   }
 
   private async run(
-    orgId: string,
+    orgId: OrgId,
     conversationId: string,
     call: ModuleCall,
     actor: ActorContext,
@@ -203,14 +201,11 @@ export class ConversationService {
     // between (PostgreSQL, where a missing row cannot be locked). Roll back and append to theirs.
     if (row === null && version !== 1) throw new CheckpointRace();
 
-    if (outcome.health === 'success') {
-      await tx.modules.recordUsage(orgId, call.moduleId, now);
-      await tx.modules.updateHealth(orgId, call.moduleId, { health: 'healthy', failure: false, now });
-    } else if (outcome.health === 'failure') {
-      const module = await tx.modules.findModule(orgId, call.moduleId);
-      const streak = (module?.consecutiveFailures ?? 0) + 1;
-      const health = streak >= this.d.failureThreshold ? 'unhealthy' : 'degraded';
-      await tx.modules.updateHealth(orgId, call.moduleId, { health, failure: true, now });
+    if (outcome.health !== 'none') {
+      await recordCallOutcome(tx, orgId, call.moduleId, outcome.health, {
+        now,
+        failureThreshold: this.d.failureThreshold,
+      });
     }
     await this.d.audit.append(
       tx,

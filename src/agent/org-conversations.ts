@@ -1,4 +1,5 @@
 import type { ActorContext } from '../audit/audit-log.js';
+import type { OrgId } from '../ids.js';
 import type { ConversationService, InvokeResult } from './conversation-service.js';
 import type { AgentState } from './state.js';
 
@@ -13,7 +14,7 @@ export interface InvokeRequest {
 export class OrgConversations {
   constructor(
     private readonly service: ConversationService,
-    private readonly orgId: string,
+    private readonly orgId: OrgId,
     private readonly actor: ActorContext,
   ) {}
 

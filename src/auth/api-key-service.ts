@@ -1,7 +1,7 @@
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
 import { VaultError } from '../errors.js';
-import { assertOrgId } from '../ids.js';
+import type { OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { ApiKeyRow } from '../storage/rows.js';
 import { AUTH_SCOPE, orgScope, type Storage } from '../storage/storage.js';
@@ -33,9 +33,10 @@ export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
 export const MAX_GRACE_SECONDS = 30 * 24 * 60 * 60;
 
 /**
- * API key management for one org at a time: create, list, rotate, revoke. `ceiling` is the role of
- * the calling key (HTTP); a caller never grants, rotates or revokes a key above its own role, since
- * rotating a stronger key would hand the caller that key's power. The library passes no ceiling.
+ * API key management for one org at a time: create, list, rotate, revoke. The ceiling is the role of
+ * the calling key (`actor.role`, HTTP): a caller never grants, rotates or revokes a key above its own
+ * role, since rotating a stronger key would hand the caller that key's power. The library and the
+ * local CLI act with no role, hence no ceiling.
  */
 export class ApiKeyService {
   private readonly storage: Storage;
@@ -50,13 +51,8 @@ export class ApiKeyService {
     this.clock = deps.clock;
   }
 
-  async create(
-    orgId: string,
-    input: CreateKeyInput,
-    actor: ActorContext,
-    ceiling?: Role,
-  ): Promise<IssuedApiKey> {
-    assertOrgId(orgId);
+  async create(orgId: OrgId, input: CreateKeyInput, actor: ActorContext): Promise<IssuedApiKey> {
+    const ceiling = actor.role ?? undefined;
     const { role, name, expiresAt } = this.parseCreate(input);
     if (ceiling !== undefined && !roleAtMost(role, ceiling)) {
       throw new VaultError('FORBIDDEN', `role ${ceiling} cannot create a key with role ${role}`);
@@ -131,8 +127,7 @@ export class ApiKeyService {
     return { apiKey: generated.apiKey, ...toApiKeyInfo(row, now) };
   }
 
-  async list(orgId: string): Promise<ApiKeyInfo[]> {
-    assertOrgId(orgId);
+  async list(orgId: OrgId): Promise<ApiKeyInfo[]> {
     await this.orgs.require(orgId);
     const rows = await this.storage.read(orgScope(orgId), (r) => r.apiKeys.listApiKeys(orgId));
     const now = isoNow(this.clock);
@@ -146,8 +141,7 @@ export class ApiKeyService {
     return row?.orgId ?? null;
   }
 
-  async get(orgId: string, keyId: string): Promise<ApiKeyInfo | null> {
-    assertOrgId(orgId);
+  async get(orgId: OrgId, keyId: string): Promise<ApiKeyInfo | null> {
     if (!ANY_KEY_ID_PATTERN.test(keyId)) return null;
     await this.orgs.require(orgId);
     const row = await this.storage.read(orgScope(orgId), (r) => r.apiKeys.findApiKey(orgId, keyId));
@@ -159,13 +153,12 @@ export class ApiKeyService {
    * grace_until. Null when the key is not in this org (another org's key is simply absent).
    */
   async rotate(
-    orgId: string,
+    orgId: OrgId,
     keyId: string,
     options: RotateOptions,
     actor: ActorContext,
-    ceiling?: Role,
   ): Promise<RotatedApiKey | null> {
-    assertOrgId(orgId);
+    const ceiling = actor.role ?? undefined;
     const graceSeconds = options.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
       throw new VaultError(
@@ -218,8 +211,8 @@ export class ApiKeyService {
   }
 
   /** Revokes at once. False when the key is not in this org; revoking a revoked key changes nothing. */
-  async revoke(orgId: string, keyId: string, actor: ActorContext, ceiling?: Role): Promise<boolean> {
-    assertOrgId(orgId);
+  async revoke(orgId: OrgId, keyId: string, actor: ActorContext): Promise<boolean> {
+    const ceiling = actor.role ?? undefined;
     if (!ANY_KEY_ID_PATTERN.test(keyId)) return false;
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {

@@ -1,12 +1,16 @@
 import type { ActorContext } from '../audit/audit-log.js';
+import type { OrgId } from '../ids.js';
 import type { ApiKeyInfo, IssuedApiKey, RotatedApiKey } from './api-key-info.js';
 import type { ApiKeyService, CreateKeyInput, RotateOptions } from './api-key-service.js';
 
-/** One org's API keys, as the library exposes them (`vault.org(id).keys`). */
+/**
+ * One org's API keys (`vault.org(id).keys`). A handle opened for an HTTP caller carries the caller's
+ * role in its actor: it never creates, rotates or revokes a key above that role.
+ */
 export class OrgApiKeys {
   constructor(
     private readonly keys: ApiKeyService,
-    private readonly orgId: string,
+    private readonly orgId: OrgId,
     private readonly actor: ActorContext,
   ) {}
 

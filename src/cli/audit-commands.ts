@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { auditExportLine } from '../audit/audit-event-json.js';
+import { internalsOf } from '../vault-internals.js';
 import { CliError, EXIT, printJson, withVault } from './context.js';
 
 /** Reads a checkpoint file (the JSON of GET /v1/audit/checkpoint); a missing or non-JSON file is a user error. */
@@ -51,8 +52,7 @@ export function registerAuditCommands(program: Command): void {
     .action(async (opts: { org: string; checkpoint?: string; json?: boolean }) => {
       const checkpoint = opts.checkpoint === undefined ? undefined : readCheckpointFile(opts.checkpoint);
       await withVault(async (vault) => {
-        vault.org(opts.org); // validates the id
-        await vault.services.orgs.require(opts.org);
+        await internalsOf(vault).orgs.require(vault.org(opts.org).orgId);
         if (checkpoint === undefined) {
           const result = await vault.system.verifyAuditChain(opts.org);
           if (opts.json) {
@@ -105,9 +105,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--after <seq>', 'only events with a greater seq', parseSeq, 0)
     .action(async (opts: { org: string; after: number }) => {
       await withVault(async (vault) => {
-        vault.org(opts.org);
-        await vault.services.orgs.require(opts.org);
-        for await (const e of vault.services.audit.events(opts.org, opts.after)) {
+        for await (const e of await vault.org(opts.org).audit.export(opts.after)) {
           await writeLine(auditExportLine(e));
         }
       });

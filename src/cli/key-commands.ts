@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { toApiKeyJson, toIssuedKeyJson } from '../auth/api-key-info.js';
 import type { Vault } from '../vault.js';
+import { internalsOf } from '../vault-internals.js';
 import { integerIn } from './arguments.js';
 import { CliError, printJson, printTable, withVault } from './context.js';
 
 /** The org of a key named by id alone (the CLI is local and may look across orgs). */
 async function orgOfKey(vault: Vault, keyId: string, org: string | undefined): Promise<string> {
   if (org !== undefined) return org;
-  const found = await vault.services.apiKeys.findOrgOfKey(keyId);
+  const found = await internalsOf(vault).apiKeys.findOrgOfKey(keyId);
   if (found === null) throw new CliError(`API key "${keyId}" not found`);
   return found;
 }

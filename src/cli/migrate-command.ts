@@ -8,7 +8,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       await withVault(async (vault) => {
-        const engine = vault.services.storage.capabilities.engine;
+        const engine = vault.engine;
         if (opts.json) printJson({ ok: true, engine });
         else process.stdout.write(`schema is up to date (${engine})\n`);
       });

@@ -3,7 +3,7 @@ import { type Clock, isoNow } from '../clock.js';
 import { open, seal } from '../crypto/aead.js';
 import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
-import { assertModuleId, assertOrgId } from '../ids.js';
+import { assertModuleId, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { CredentialRow, ModuleRow } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
@@ -66,12 +66,11 @@ export class CredentialService {
 
   /** Stores (or replaces) a module's credentials; NOT_FOUND when the module is not installed in this org. */
   async store(
-    orgId: string,
+    orgId: OrgId,
     moduleId: string,
     input: unknown,
     actor: ActorContext,
   ): Promise<'created' | 'replaced'> {
-    assertOrgId(orgId);
     assertModuleId(moduleId);
     const values = parseCredentialValues(input);
     await this.orgs.require(orgId);
@@ -128,8 +127,7 @@ export class CredentialService {
   }
 
   /** The decrypted credentials, or null when none are stored for this module in this org. */
-  async retrieve(orgId: string, moduleId: string): Promise<CredentialValues | null> {
-    assertOrgId(orgId);
+  async retrieve(orgId: OrgId, moduleId: string): Promise<CredentialValues | null> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     const found = await this.storage.read(orgScope(orgId), async (r) => {
@@ -206,12 +204,11 @@ export class CredentialService {
     return counts;
   }
 
-  async has(orgId: string, moduleId: string): Promise<boolean> {
+  async has(orgId: OrgId, moduleId: string): Promise<boolean> {
     return (await this.metadata(orgId, moduleId)) !== null;
   }
 
-  async metadata(orgId: string, moduleId: string): Promise<CredentialMetadata | null> {
-    assertOrgId(orgId);
+  async metadata(orgId: OrgId, moduleId: string): Promise<CredentialMetadata | null> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     const row = await this.storage.read(orgScope(orgId), (r) =>
@@ -221,8 +218,7 @@ export class CredentialService {
     return { moduleId, fields: row.fieldNames, createdAt: row.createdAt, updatedAt: row.updatedAt };
   }
 
-  async delete(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
-    assertOrgId(orgId);
+  async delete(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
@@ -240,8 +236,7 @@ export class CredentialService {
     });
   }
 
-  async listModuleIds(orgId: string): Promise<string[]> {
-    assertOrgId(orgId);
+  async listModuleIds(orgId: OrgId): Promise<string[]> {
     await this.orgs.require(orgId);
     return this.storage.read(orgScope(orgId), (r) => r.credentials.listCredentialModuleIds(orgId));
   }

@@ -136,12 +136,6 @@ export class OrgKeyService {
     return { rewrapped, masterKeyId: primary.id };
   }
 
-  /** Forget cached keys of an org (after its keys were destroyed). */
-  forget(orgId: string): void {
-    this.currentVersion.delete(orgId);
-    for (const k of this.cache.keys()) if (k.startsWith(`${orgId}\0`)) this.cache.delete(k);
-  }
-
   private unwrapRow(orgId: string, version: number, masterKeyId: string, wrapped: Buffer): Buffer {
     const key = this.keyring.unwrap(masterKeyId, wrapped, wrapAad(orgId, version, masterKeyId));
     if (key === null) {

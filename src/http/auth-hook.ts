@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseApiKey } from '../auth/api-key-format.js';
 import { hasPermission } from '../auth/permissions.js';
 import type { Vault } from '../vault.js';
+import { internalsOf } from '../vault-internals.js';
 import type { HttpMetrics } from './metrics.js';
 import { problem, sendProblem } from './problem.js';
 import type { RateDecision, RequestLimiter } from './rate-limiter.js';
@@ -50,7 +51,7 @@ export async function recordDenied(
   const route = request.routeOptions.url;
   if (auth === null || route === undefined) return;
   try {
-    await vault.services.deniedAudit.record({
+    await internalsOf(vault).deniedAudit.record({
       orgId: auth.orgId,
       keyId: auth.keyId,
       requestId: request.id,
@@ -81,7 +82,9 @@ export function installAuthHook(
   const { vault, metrics, limiter } = deps;
   app.decorateRequest('auth', null);
   app.decorateRequest('storageToken', null);
-  const storage = vault.services.storage;
+  // Not tenant doors: the key verifier (with the change token) and the storage live beneath them.
+  const internals = internalsOf(vault);
+  const storage = internals.storage;
   app.addHook('onRequest', async (request, reply) => {
     // Preflights are never blocked by auth (CORS answers them, or the 404 handler does).
     if (request.method === 'OPTIONS') return;
@@ -100,7 +103,7 @@ export function installAuthHook(
     const result =
       key === null
         ? ({ ok: false, code: 'MISSING' } as const)
-        : await vault.services.keyVerifier.verify(key, token);
+        : await internals.keyVerifier.verify(key, token);
     if (!result.ok) {
       // One unlabelled counter: /metrics is public, and a reason label would tell a caller what
       // its 401 hides (e.g. that the key it holds was revoked). The reason is in the operator log only.

@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_STATUS, ERROR_TITLES, type ErrorCode, isVaultError } from '../errors.js';
+import {
+  type ContractCode,
+  ERROR_STATUS,
+  ERROR_TITLES,
+  type ErrorCode,
+  httpFormOf,
+  isVaultError,
+} from '../errors.js';
 
 /** RFC 9457 problem details, with orgvault's stable code and the request id. */
 export interface Problem {
@@ -7,48 +14,31 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: ErrorCode;
+  code: ContractCode;
   request_id: string;
-  /** The library's more specific code, where the contract's list has no exact match (see CONTRACT_CODE). */
+  /** The library's more specific code, where the contract's list has no exact match (see ERRORS in src/errors.ts). */
   reason?: ErrorCode;
 }
 
 /**
- * DESIGN.md fixes the codes an HTTP client can see. Library codes outside that list are answered
- * with the nearest contract code (and its status), the specific one kept in `reason`; an upstream
- * module failure keeps 502 (the gateway failed, not orgvault) under the INTERNAL code.
+ * DESIGN.md fixes the codes an HTTP client can see; the error table (src/errors.ts) says how every
+ * other code is answered: with the nearest contract code (and its status), the specific one kept in
+ * `reason`; exactly as another code; or, for internals, as a plain INTERNAL.
  */
-const CONTRACT_CODE: Partial<Record<ErrorCode, { code: ErrorCode; status: number }>> = {
-  CREDENTIAL_DESTINATION: { code: 'FORBIDDEN', status: 403 },
-  MODULE_DISABLED: { code: 'CONFLICT', status: 409 },
-  MODULE_NOT_EXECUTABLE: { code: 'CONFLICT', status: 409 },
-  MODULE_UNHEALTHY: { code: 'CONFLICT', status: 409 },
-  MODULE_CALL_FAILED: { code: 'INTERNAL', status: 502 },
-};
-
-/** Codes whose message may describe internals: the client gets a plain INTERNAL instead. */
-const HIDDEN = new Set<ErrorCode>([
-  'INTERNAL',
-  'DECRYPTION_FAILED',
-  'MASTER_KEY_MISMATCH',
-  'MASTER_KEY_MISSING',
-  'CONFIG_INVALID',
-]);
-
 export function problem(given: ErrorCode, detail: string, requestId: string): Problem {
-  // An unknown org is answered exactly like any missing object; internals never reach a client.
-  if (given !== 'INTERNAL' && HIDDEN.has(given)) return problem('INTERNAL', 'internal error', requestId);
-  const code = given === 'ORG_NOT_FOUND' ? 'NOT_FOUND' : given;
-  const contract = CONTRACT_CODE[code];
+  const form = httpFormOf(given);
+  if (form === 'hidden') return problem('INTERNAL', 'internal error', requestId);
+  if (form !== undefined && !form.reason) return problem(form.code, detail, requestId);
   const p: Problem = {
-    type: `urn:orgvault:problem:${code.toLowerCase().replaceAll('_', '-')}`,
-    title: ERROR_TITLES[code],
-    status: contract?.status ?? ERROR_STATUS[code],
+    type: `urn:orgvault:problem:${given.toLowerCase().replaceAll('_', '-')}`,
+    title: ERROR_TITLES[given],
+    status: form?.status ?? ERROR_STATUS[given],
     detail,
-    code: contract?.code ?? code,
+    // No HTTP form: the code is a contract code itself.
+    code: form?.code ?? (given as ContractCode),
     request_id: requestId,
   };
-  if (contract) p.reason = code;
+  if (form) p.reason = given;
   return p;
 }
 
@@ -81,7 +71,7 @@ function fromFastifyError(err: FastifyError): { code: ErrorCode; detail: string 
 /** Turns anything thrown into a problem; unknown errors are logged and become a plain 500. */
 export function toProblem(err: unknown, request: FastifyRequest): Problem {
   if (isVaultError(err)) {
-    if (HIDDEN.has(err.code) || ERROR_STATUS[err.code] === 500) {
+    if (httpFormOf(err.code) === 'hidden' || ERROR_STATUS[err.code] === 500) {
       request.log.error({ err: { code: err.code, message: err.message } }, 'internal error');
       return problem('INTERNAL', 'internal error', request.id);
     }

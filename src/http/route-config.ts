@@ -3,6 +3,7 @@ import type { ActorContext } from '../audit/audit-log.js';
 import type { Permission } from '../auth/permissions.js';
 import type { Role } from '../auth/roles.js';
 import { VaultError } from '../errors.js';
+import type { OrgVault, Vault } from '../vault.js';
 
 /** Who is calling: set by the auth hook on every non-public route. */
 export interface AuthContext {
@@ -49,4 +50,13 @@ export function callerOf(request: FastifyRequest): AuthContext {
 /** Audit actor of a request: the key that called and the request id. */
 export function actorOf(request: FastifyRequest): ActorContext {
   return { actorKeyId: request.auth?.keyId ?? null, requestId: request.id, role: request.auth?.role ?? null };
+}
+
+/**
+ * The caller's org, opened for the caller: the one door a route has into a tenant, the same handle
+ * the library uses, with the caller's key, role (the ceiling of key management) and request id as
+ * the actor.
+ */
+export function orgOf(vault: Vault, request: FastifyRequest): OrgVault {
+  return vault.org(callerOf(request).orgId, actorOf(request));
 }

@@ -3,6 +3,8 @@
  * describe responses, which also makes serialization fast and /openapi.json complete.
  */
 
+import { CONTRACT_CODES } from '../errors.js';
+
 export const ID_PART = '^[a-z0-9][a-z0-9_-]{0,63}$';
 
 export const problemSchema = {
@@ -13,19 +15,7 @@ export const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: {
-      type: 'string',
-      enum: [
-        'UNAUTHENTICATED',
-        'FORBIDDEN',
-        'NOT_FOUND',
-        'CONFLICT',
-        'VALIDATION_FAILED',
-        'PAYLOAD_TOO_LARGE',
-        'RATE_LIMITED',
-        'INTERNAL',
-      ],
-    },
+    code: { type: 'string', enum: CONTRACT_CODES },
     request_id: { type: 'string' },
     reason: { type: 'string', description: "the library's more specific code, when there is one" },
   },

@@ -3,11 +3,12 @@ import { type Clock, isoNow } from '../clock.js';
 import { destinationDigest } from '../credentials/credential-destination.js';
 import type { CredentialService } from '../credentials/credential-service.js';
 import { VaultError } from '../errors.js';
-import { assertModuleId, assertOrgId, moduleIdOf } from '../ids.js';
+import { assertModuleId, moduleIdOf, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { ModuleFilter } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import { parseManifest } from './manifest.js';
+import { checkFailureThreshold, DEFAULT_FAILURE_THRESHOLD, parseHealth } from './module-health.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
 import { HEALTH_STATUSES, type HealthStatus, MODULE_STATUSES, type ModuleStatus } from './module-statuses.js';
 
@@ -69,7 +70,7 @@ export class ModuleService {
    * changes (otherwise an operator could point an owner's secret at a server of its own); with it
    * the credentials are re-sealed for the new destination in this same transaction.
    */
-  async install(orgId: string, input: unknown, actor: ActorContext): Promise<InstallResult> {
+  async install(orgId: OrgId, input: unknown, actor: ActorContext): Promise<InstallResult> {
     await this.orgs.require(orgId);
     const manifest = parseManifest(input);
     const moduleId = moduleIdOf(manifest.category, manifest.platform);
@@ -121,33 +122,30 @@ export class ModuleService {
     });
   }
 
-  async get(orgId: string, moduleId: string): Promise<ModuleRecord | null> {
-    assertOrgId(orgId);
+  async get(orgId: OrgId, moduleId: string): Promise<ModuleRecord | null> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     const row = await this.storage.read(orgScope(orgId), (r) => r.modules.findModule(orgId, moduleId));
     return row ? toModuleRecord(row) : null;
   }
 
-  async list(orgId: string, options: ListOptions = {}): Promise<ModuleRecord[]> {
-    assertOrgId(orgId);
+  async list(orgId: OrgId, options: ListOptions = {}): Promise<ModuleRecord[]> {
     const filter = parseFilter(options);
     await this.orgs.require(orgId);
     const rows = await this.storage.read(orgScope(orgId), (r) => r.modules.listModules(orgId, filter));
     return rows.map(toModuleRecord);
   }
 
-  enable(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
+  enable(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     return this.changeStatus(orgId, moduleId, 'installed', 'module.enable', actor);
   }
 
-  disable(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
+  disable(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     return this.changeStatus(orgId, moduleId, 'disabled', 'module.disable', actor);
   }
 
   /** Removes the module and its credentials in one transaction; false when it was not installed here. */
-  async uninstall(orgId: string, moduleId: string, actor: ActorContext): Promise<boolean> {
-    assertOrgId(orgId);
+  async uninstall(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
@@ -171,8 +169,7 @@ export class ModuleService {
   }
 
   /** Counts one successful use. */
-  async recordUsage(orgId: string, moduleId: string): Promise<boolean> {
-    assertOrgId(orgId);
+  async recordUsage(orgId: OrgId, moduleId: string): Promise<boolean> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), (tx) =>
@@ -181,18 +178,13 @@ export class ModuleService {
   }
 
   /** Sets the health status; with failure, counts one failure (total and consecutive). */
-  async updateHealth(orgId: string, moduleId: string, health: string, options: { failure?: boolean } = {}) {
-    assertOrgId(orgId);
+  async updateHealth(orgId: OrgId, moduleId: string, health: string, options: { failure?: boolean } = {}) {
     assertModuleId(moduleId);
-    if (!HEALTH_STATUSES.includes(health as HealthStatus)) {
-      throw new VaultError('VALIDATION_FAILED', `health must be one of ${HEALTH_STATUSES.join(', ')}`, {
-        field: 'health',
-      });
-    }
+    const status = parseHealth(health);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), (tx) =>
       tx.modules.updateHealth(orgId, moduleId, {
-        health: health as HealthStatus,
+        health: status,
         failure: options.failure === true,
         now: isoNow(this.clock),
       }),
@@ -200,9 +192,8 @@ export class ModuleService {
   }
 
   /** Unhealthy modules of one org. */
-  async listUnhealthy(orgId: string, failureThreshold = 5): Promise<ModuleRecord[]> {
-    assertOrgId(orgId);
-    checkThreshold(failureThreshold);
+  async listUnhealthy(orgId: OrgId, failureThreshold = DEFAULT_FAILURE_THRESHOLD): Promise<ModuleRecord[]> {
+    checkFailureThreshold(failureThreshold);
     await this.orgs.require(orgId);
     const rows = await this.storage.read(orgScope(orgId), (r) =>
       r.modules.listUnhealthyModules(orgId, failureThreshold),
@@ -211,8 +202,8 @@ export class ModuleService {
   }
 
   /** System: unhealthy modules of every org (the health sweep). */
-  async listUnhealthyAcrossOrgs(failureThreshold = 5): Promise<ModuleRecord[]> {
-    checkThreshold(failureThreshold);
+  async listUnhealthyAcrossOrgs(failureThreshold = DEFAULT_FAILURE_THRESHOLD): Promise<ModuleRecord[]> {
+    checkFailureThreshold(failureThreshold);
     const rows = await this.storage.read(SYSTEM_SCOPE, (r) =>
       r.modules.listUnhealthyModulesOfAllOrgs(failureThreshold),
     );
@@ -220,13 +211,12 @@ export class ModuleService {
   }
 
   private async changeStatus(
-    orgId: string,
+    orgId: OrgId,
     moduleId: string,
     status: ModuleStatus,
     action: string,
     actor: ActorContext,
   ): Promise<boolean> {
-    assertOrgId(orgId);
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
@@ -235,14 +225,6 @@ export class ModuleService {
       if (changed)
         await this.audit.append(tx, orgId, actor, { action, targetType: 'module', targetId: moduleId }, now);
       return changed;
-    });
-  }
-}
-
-function checkThreshold(n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new VaultError('VALIDATION_FAILED', 'failureThreshold must be a positive integer', {
-      field: 'failureThreshold',
     });
   }
 }

@@ -2,7 +2,7 @@ import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../audit/audit-
 import { type Clock, isoNow } from '../clock.js';
 import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_RULE } from '../control-chars.js';
 import { VaultError } from '../errors.js';
-import { assertOrgId, DEFAULT_ORG } from '../ids.js';
+import { assertOrgId, DEFAULT_ORG, type OrgId } from '../ids.js';
 import type { OrgRow } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
@@ -56,9 +56,8 @@ export class OrgDirectory {
     this.clock = clock;
   }
 
-  /** Throws VALIDATION_FAILED for a malformed id and ORG_NOT_FOUND for an unknown org. */
-  async require(orgId: string, tx?: Repositories): Promise<void> {
-    assertOrgId(orgId);
+  /** Throws ORG_NOT_FOUND for an unknown org (the id was checked when it became an OrgId). */
+  async require(orgId: OrgId, tx?: Repositories): Promise<void> {
     if (this.known.has(orgId)) return;
     const org = tx
       ? await tx.orgs.findOrg(orgId)

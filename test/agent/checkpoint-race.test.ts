@@ -3,6 +3,7 @@ import { ConversationService } from '../../src/agent/conversation-service.js';
 import type { CallOutcome, ModuleRuntime } from '../../src/agent/module-runtime.js';
 import { type AgentState, createInitialState } from '../../src/agent/state.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
+import { orgIdOf } from '../../src/ids.js';
 import type { OrgDirectory } from '../../src/orgs/org-directory.js';
 import type { CheckpointRow } from '../../src/storage/rows.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -87,7 +88,7 @@ describe('first-invocation race on the checkpoint', () => {
     });
 
     const { state } = await service.invoke(
-      'acme',
+      orgIdOf('acme'),
       'c',
       { moduleId: 'demo/echo', action: 'echo' },
       {

@@ -78,7 +78,7 @@ for (const backend of await selectedBackends()) {
       const last = state?.toolResults.at(-1);
       expect(last).toMatchObject({ moduleId: MOD, ok: false, error: { code } });
       expect(state?.totalToolCalls).toBe(state?.toolResults.length);
-      const [event] = await vault.services.audit.list(org, 1);
+      const [event] = await vault.org(org).audit.list({ limit: 1 });
       expect(event).toMatchObject({
         action: 'module.invoke',
         outcome: 'failure',
@@ -125,7 +125,7 @@ for (const backend of await selectedBackends()) {
       );
       expect(err).toMatchObject({ code: 'NOT_FOUND', message: 'conversation "c1" not found' });
       // Denied, audited in the org that asked, and nothing ran or changed in acme.
-      const [event] = await vault.services.audit.list('globex', 1);
+      const [event] = await vault.org('globex').audit.list({ limit: 1 });
       expect(event).toMatchObject({ action: 'module.invoke', outcome: 'denied' });
       expect((await vault.org('acme').conversations.get('c1'))?.totalToolCalls).toBe(1);
       expect(server.seen).toHaveLength(1);

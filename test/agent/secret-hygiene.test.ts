@@ -175,7 +175,7 @@ for (const backend of await selectedBackends()) {
       await failure(
         vault.org('acme').conversations.invoke('c', { moduleId: ECHO, action: 'error', input: {} }),
       );
-      const events = (await vault.services.audit.list('acme', 10)).filter(
+      const events = (await vault.org('acme').audit.list({ limit: 10 })).filter(
         (e) => e.action === 'module.invoke',
       );
       expect(events.map((e) => [e.targetId, e.details.action, e.outcome, e.details.code])).toEqual([

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/api-key-format.js';
 import type { ApiKeyRow } from '../../src/storage/rows.js';
 import { AUTH_SCOPE, orgScope } from '../../src/storage/storage.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import {
   call,
   type HttpWorld,
@@ -44,7 +45,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('API keys on %s', (_nam
     const match = /^ovk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(k.apiKey);
     expect(match).not.toBeNull();
     expect(match?.[1]).toBe(k.keyId);
-    const row = await world.vault.services.storage.read(AUTH_SCOPE, (r) =>
+    const row = await internalsOf(world.vault).storage.read(AUTH_SCOPE, (r) =>
       r.apiKeys.findApiKeyForAuth(k.keyId),
     );
     expect(row?.hash).toBe(sha256Hex(match?.[2] ?? ''));
@@ -146,7 +147,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('API keys on %s', (_nam
     world = await httpWorld(backend);
     await world.vault.system.createOrg('globex');
     const plaintext = 'nexus_sk_live_4f1b2c3d';
-    await world.vault.services.storage.transaction(orgScope('globex'), (tx) =>
+    await internalsOf(world.vault).storage.transaction(orgScope('globex'), (tx) =>
       tx.apiKeys.insertApiKey('globex', legacyRow('globex', plaintext)),
     );
     expect(await world.vault.auth.verify(plaintext)).toMatchObject({
@@ -208,7 +209,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('API keys on %s', (_nam
     await call(world.app, 'DELETE', `/v1/api-keys/${rotated.json().key_id}`, { key: owner.apiKey });
     const list = await call(world.app, 'GET', '/v1/api-keys', { key: owner.apiKey });
     const audit = await call(world.app, 'GET', '/v1/audit?limit=500', { key: owner.apiKey });
-    const rows = await world.vault.services.storage.read(AUTH_SCOPE, (r) => r.apiKeys.listApiKeys('default'));
+    const rows = await internalsOf(world.vault).storage.read(AUTH_SCOPE, (r) =>
+      r.apiKeys.listApiKeys('default'),
+    );
     for (const text of [list.body, audit.body]) {
       for (const secret of [owner.apiKey, viewer.api_key, rotated.json().api_key]) {
         expect(text).not.toContain(secret);

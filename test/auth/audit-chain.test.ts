@@ -72,7 +72,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('audit trail on %s', (_
     world = await httpWorld(backend);
     const org = await orgWithKeys(world.vault, 'audit');
     await mixedOperations(world, org.keys.owner);
-    const all = (await world.vault.services.audit.list(org.orgId, 1000)).map((e) => e.seq);
+    const all = (await world.vault.org(org.orgId).audit.list({ limit: 1000 })).map((e) => e.seq);
     const seen: number[] = [];
     let url = '/v1/audit?limit=3';
     for (let page = 0; page < 50; page++) {

@@ -68,7 +68,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       await someChanges(world, org.orgId, 5);
       const checkpoint = await checkpointOf(world, org);
       const seq = checkpoint.seq as number;
-      expect(seq).toBe((await world.vault.services.audit.list(org.orgId, 1))[0]?.seq);
+      expect(seq).toBe((await world.vault.org(org.orgId).audit.list({ limit: 1 }))[0]?.seq);
       const file = saved(world, checkpoint);
       const env = cliEnv(world.db, key);
 
@@ -210,7 +210,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         warn: () => {},
       });
       try {
-        const keyIds = rotated.services.checkpoints.publicKeys().map((k) => k.key_id);
+        const keyIds = rotated.auditPublicKeys().map((k) => k.key_id);
         expect(keyIds).toHaveLength(2);
         expect(keyIds[1]).toBe(oldCheckpoint.key_id);
         const newCheckpoint = await rotated.system.auditCheckpoint(org.orgId);

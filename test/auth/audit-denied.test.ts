@@ -17,7 +17,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('denied events on %s', 
     const revoke = await call(world.app, 'DELETE', `/v1/api-keys/${target}`, { key: org.keys.operator });
     expect(revoke.statusCode).toBe(403);
 
-    const [second, first] = await world.vault.services.audit.list(org.orgId, 2);
+    const [second, first] = await world.vault.org(org.orgId).audit.list({ limit: 2 });
     expect(first).toMatchObject({
       action: 'denied',
       outcome: 'denied',
@@ -40,15 +40,15 @@ describe.each(backends.map((b) => [b.name, b] as const))('denied events on %s', 
   it('unauthenticated 401s are not audited anywhere', async () => {
     world = await httpWorld(backend);
     const org = await orgWithKeys(world.vault, 'anon');
-    const before = await world.vault.services.audit.list(org.orgId, 500);
-    const defaultBefore = await world.vault.services.audit.list('default', 500);
+    const before = await world.vault.org(org.orgId).audit.list({ limit: 500 });
+    const defaultBefore = await world.vault.org('default').audit.list({ limit: 500 });
     for (const key of [undefined, wrongSecret(org.keys.viewer), 'ovk_nobody_nothing']) {
       expect((await call(world.app, 'GET', '/v1/audit', key === undefined ? {} : { key })).statusCode).toBe(
         401,
       );
     }
-    expect(await world.vault.services.audit.list(org.orgId, 500)).toEqual(before);
-    expect(await world.vault.services.audit.list('default', 500)).toEqual(defaultBefore);
+    expect(await world.vault.org(org.orgId).audit.list({ limit: 500 })).toEqual(before);
+    expect(await world.vault.org('default').audit.list({ limit: 500 })).toEqual(defaultBefore);
   });
 
   it('a loop of 100 refusals writes at most 10 denied events a minute; the next one counts the suppressed', async () => {
@@ -56,7 +56,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('denied events on %s', 
     world = await httpWorld(backend, { clock });
     const org = await orgWithKeys(world.vault, 'flood');
     const other = await orgWithKeys(world.vault, 'flood');
-    const before = (await world.vault.services.audit.list(org.orgId, 500)).length;
+    const before = (await world.vault.org(org.orgId).audit.list({ limit: 500 })).length;
     for (let i = 0; i < 100; i++) {
       const res = await call(world.app, 'POST', '/v1/api-keys', {
         key: org.keys.viewer,
@@ -65,18 +65,18 @@ describe.each(backends.map((b) => [b.name, b] as const))('denied events on %s', 
       expect(res.statusCode).toBe(403);
       clock.advance(100); // 100 refusals within 10 seconds
     }
-    const events = await world.vault.services.audit.list(org.orgId, 500);
+    const events = await world.vault.org(org.orgId).audit.list({ limit: 500 });
     const denied = events.filter((e) => e.action === 'denied');
     expect(events.length - before).toBe(10);
     expect(denied).toHaveLength(10);
     expect(denied.every((e) => e.details.suppressed === undefined)).toBe(true);
     // Another key's refusals have their own bound.
     expect((await call(world.app, 'GET', '/v1/audit', { key: other.keys.viewer })).statusCode).toBe(403);
-    expect((await world.vault.services.audit.list(other.orgId, 1))[0]?.action).toBe('denied');
+    expect((await world.vault.org(other.orgId).audit.list({ limit: 1 }))[0]?.action).toBe('denied');
 
     clock.advance(60_000);
     expect((await call(world.app, 'GET', '/v1/audit', { key: org.keys.viewer })).statusCode).toBe(403);
-    const [next] = await world.vault.services.audit.list(org.orgId, 1);
+    const [next] = await world.vault.org(org.orgId).audit.list({ limit: 1 });
     expect(next).toMatchObject({ action: 'denied', details: { route: '/v1/audit', suppressed: 90 } });
     expect((await world.vault.system.verifyAuditChain(org.orgId)).ok).toBe(true);
   });

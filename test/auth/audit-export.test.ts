@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashAuditEvent } from '../../src/audit/audit-log.js';
 import type { AuditRow } from '../../src/storage/rows.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { call, type HttpWorld, httpWorld, orgWithKeys } from '../http/support.js';
 import { type FreshDatabase, selectedBackends } from '../support/backends.js';
 import { runOrgvault } from '../support/cli.js';
@@ -61,7 +62,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('audit export on %s', (
       await world.vault.org(org.orgId).modules.install(manifest('weather/openweather'));
       await world.vault.org(org.orgId).modules.disable('weather/openweather');
     }
-    const chain = (await world.vault.services.audit.list(a.orgId, 1000)).reverse();
+    const chain = (await world.vault.org(a.orgId).audit.list({ limit: 1000 })).reverse();
     expect(chain.length).toBeGreaterThan(5);
 
     const res = await call(world.app, 'GET', '/v1/audit/export', { key: a.keys.admin });
@@ -103,12 +104,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('audit export on %s', (
     world = await httpWorld(backend);
     const org = await orgWithKeys(world.vault, 'batches');
     await world.vault.org(org.orgId).modules.install(manifest('weather/openweather'));
-    const whole = (await world.vault.services.audit.list(org.orgId, 1000)).reverse();
+    const whole = (await world.vault.org(org.orgId).audit.list({ limit: 1000 })).reverse();
     const batched: AuditRow[] = [];
-    for await (const e of world.vault.services.audit.events(org.orgId, 0, 2)) batched.push(e);
+    for await (const e of internalsOf(world.vault).audit.events(org.orgId, 0, 2)) batched.push(e);
     expect(batched).toEqual(whole);
     const tail: number[] = [];
-    for await (const e of world.vault.services.audit.events(org.orgId, 2, 2)) tail.push(e.seq);
+    for await (const e of internalsOf(world.vault).audit.events(org.orgId, 2, 2)) tail.push(e.seq);
     expect(tail).toEqual(whole.slice(2).map((e) => e.seq));
   });
 });

@@ -44,7 +44,7 @@ describe('audit signing keys', () => {
 
     const second = await open();
     try {
-      expect(second.services.checkpoints.publicKeys().map((k) => k.key_id)).toEqual([checkpoint.keyId]);
+      expect(second.auditPublicKeys().map((k) => k.key_id)).toEqual([checkpoint.keyId]);
       expect(
         await second.system.verifyAuditCheckpoint('default', checkpointToJson(checkpoint)),
       ).toMatchObject({

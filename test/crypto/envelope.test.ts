@@ -4,10 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { type FreshDatabase, sqliteBackend } from '../support/backends.js';
 import { manifest, SEARCH, WEATHER } from '../support/manifests.js';
 
-const raw = (vault: Vault) => (vault.services.storage as SqliteStorage).rawConnection;
+const raw = (vault: Vault) => (internalsOf(vault).storage as SqliteStorage).rawConnection;
 
 /** NEXUS defect 6: its ciphertexts were not bound to org or module, so a copied row decrypted fine. */
 describe('credential ciphertexts are bound to their org and module', () => {
@@ -155,7 +156,7 @@ describe('a data key created in a transaction that rolls back', () => {
     let vault = await openVault({ ...db.options, warn: () => {} });
     try {
       await vault.org().modules.install(manifest(WEATHER));
-      const { storage, orgKeys } = vault.services;
+      const { storage, orgKeys } = internalsOf(vault);
       await expect(
         storage.transaction({ kind: 'org', orgId: 'default' }, async (tx) => {
           await orgKeys.currentKey(tx, 'default');

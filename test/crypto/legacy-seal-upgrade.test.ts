@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seal } from '../../src/crypto/aead.js';
 import { openVault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { manifest, WEATHER } from '../support/manifests.js';
 import { rawSql } from '../support/raw-sql.js';
@@ -21,7 +22,7 @@ for (const backend of await selectedBackends()) {
         await vault.system.createOrg('acme');
         await vault.org('acme').modules.install(manifest(WEATHER));
         await vault.org('acme').credentials.store(WEATHER, { api_key: 'stored-before-upgrade' });
-        const key = await vault.services.orgKeys.keyVersion('acme', 1);
+        const key = await internalsOf(vault).orgKeys.keyVersion('acme', 1);
         expect(key).not.toBeNull();
         // What an older orgvault wrote for these values.
         const old = seal(
@@ -56,7 +57,7 @@ for (const backend of await selectedBackends()) {
           await expect(reopened.org('acme').credentials.retrieve(WEATHER)).rejects.toMatchObject({
             code: 'DECRYPTION_FAILED',
           });
-          expect(await reopened.services.credentials.upgradeLegacySeals()).toEqual({
+          expect(await internalsOf(reopened).credentials.upgradeLegacySeals()).toEqual({
             upgraded: 0,
             unreadable: 1,
           });

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/http/logger.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { manifest } from '../support/manifests.js';
 import { call, type HttpWorld, httpWorld, orgWithKeys } from './support.js';
@@ -207,7 +208,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     world = await httpWorld(backend);
     const key = (await world.vault.org().keys.create({ role: 'viewer' })).apiKey;
     // The database going away mid-request, as the driver would report it.
-    world.vault.services.keyVerifier.verify = async () => {
+    internalsOf(world.vault).keyVerifier.verify = async () => {
       throw new Error('connect ECONNREFUSED 10.0.0.7:5432 at PgPool.connect (/srv/pool.ts:12)');
     };
     const res = await call(world.app, 'GET', '/v1/modules', { key });

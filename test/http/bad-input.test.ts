@@ -215,8 +215,8 @@ async function snapshot(vault: Vault, orgId: string) {
     modules: await org.modules.list(),
     creds,
     keys,
-    audit: (await vault.services.audit.list(orgId, 1000)).length,
-    defaultAudit: (await vault.services.audit.list('default', 1000)).length,
+    audit: (await vault.org(orgId).audit.list({ limit: 1000 })).length,
+    defaultAudit: (await vault.org('default').audit.list({ limit: 1000 })).length,
     orgs: (await vault.system.listOrgs()).length,
   };
 }

@@ -41,7 +41,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
       const b = await orgWithKeys(world.vault, 'bola-b');
       await world.vault.org(a.orgId).modules.install(manifest(A_MODULE));
       await world.vault.org(a.orgId).credentials.store(A_MODULE, { api_key: 'sk-a-secret' });
-      const auditBefore = await world.vault.services.audit.list(a.orgId, 500);
+      const auditBefore = await world.vault.org(a.orgId).audit.list({ limit: 500 });
 
       const onA = await call(world.app, r.method, `/v1/modules/${A_MODULE}${r.path}`, {
         key: b.keys.owner,
@@ -64,7 +64,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
       expect(await world.vault.org(a.orgId).credentials.retrieve(A_MODULE)).toEqual({
         api_key: 'sk-a-secret',
       });
-      expect(await world.vault.services.audit.list(a.orgId, 500)).toEqual(auditBefore);
+      expect(await world.vault.org(a.orgId).audit.list({ limit: 500 })).toEqual(auditBefore);
     });
   }
 
@@ -122,7 +122,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
     const b = await orgWithKeys(world.vault, 'bola-b');
     await world.vault.org(a.orgId).modules.install(manifest(A_MODULE));
     const checkpoint = (await call(world.app, 'GET', '/v1/audit/checkpoint', { key: b.keys.owner })).json();
-    const [bNewest] = await world.vault.services.audit.list(b.orgId, 1);
+    const [bNewest] = await world.vault.org(b.orgId).audit.list({ limit: 1 });
     expect(checkpoint).toMatchObject({ org_id: b.orgId, seq: bNewest?.seq, head: bNewest?.hash });
     const exported = await call(world.app, 'GET', '/v1/audit/export', { key: b.keys.owner });
     expect(exported.statusCode).toBe(200);

@@ -62,11 +62,11 @@ describe.each((await selectedBackends()).map((b) => [b.name, b] as const))(
     });
 
     it('the library refuses an out-of-range cursor too', async () => {
-      await expect(world.vault.services.audit.list(orgId, 10, 2 ** 31)).rejects.toMatchObject({
+      await expect(world.vault.org(orgId).audit.list({ limit: 10, before: 2 ** 31 })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
         details: { field: 'before' },
       });
-      await expect(world.vault.services.audit.list(orgId, Number.NaN)).rejects.toMatchObject({
+      await expect(world.vault.org(orgId).audit.list({ limit: Number.NaN })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
         details: { field: 'limit' },
       });

@@ -38,7 +38,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_
         if (!registered(c)) return; // a route of a later issue, not registered in this build
         const org = await orgWithKeys(world.vault, 'matrix');
         const { url, body } = await c.prepare(world.vault, org);
-        const auditBefore = (await world.vault.services.audit.list(org.orgId, 500)).length;
+        const auditBefore = (await world.vault.org(org.orgId).audit.list({ limit: 500 })).length;
         const res = await call(world.app, c.method, url, { key: org.keys[role], body });
         if (allowed) {
           expect([401, 403], res.body).not.toContain(res.statusCode);
@@ -48,7 +48,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_
           expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
           expect(res.json()).toMatchObject({ code: 'FORBIDDEN', status: 403 });
           // A refused request changes nothing; the refusal itself is audited, once, as `denied`.
-          const auditAfter = await world.vault.services.audit.list(org.orgId, 500);
+          const auditAfter = await world.vault.org(org.orgId).audit.list({ limit: 500 });
           expect(auditAfter.length, 'a refused request writes one denied event').toBe(auditBefore + 1);
           expect(auditAfter[0]).toMatchObject({
             action: 'denied',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importNexus, type NexusImportResult } from '../../src/index.js';
 import type { Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { copyFixture, type FixtureCopy, GENERATIONS, nexusToIso, sortedRefs } from './nexus-fixtures.js';
 
@@ -147,7 +148,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('NEXUS import on %s', (
 
     it('keeps key status, role and grace end as NEXUS had them', async () => {
       for (const k of fixture.expected.api_keys) {
-        const row = await vault.services.storage.read({ kind: 'system' }, (r) =>
+        const row = await internalsOf(vault).storage.read({ kind: 'system' }, (r) =>
           r.apiKeys.findApiKey(k.org_id, k.key_id),
         );
         expect(row).toMatchObject({
@@ -162,7 +163,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('NEXUS import on %s', (
 
     it('leaves an audit trail that names fields, never values, and still verifies', async () => {
       for (const orgId of new Set(fixture.expected.credentials.map((c) => c.org_id))) {
-        const events = await vault.services.audit.list(orgId, 1000);
+        const events = await vault.org(orgId).audit.list({ limit: 1000 });
         const text = JSON.stringify(events);
         for (const c of fixture.expected.credentials) {
           for (const v of Object.values(c.credentials)) expect(text).not.toContain(v);

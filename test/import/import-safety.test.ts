@@ -6,6 +6,7 @@ import { importNexus, openVault, VaultError } from '../../src/index.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Repositories } from '../../src/storage/stores.js';
 import type { Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { copyFixture, type FixtureCopy, GENERATIONS } from './nexus-fixtures.js';
 import { snapshotTarget } from './target-snapshot.js';
@@ -126,7 +127,7 @@ describe.each(backends.map((b, i) => [b.name, i] as const))('NEXUS import safety
     it('a failure midway through the transaction leaves the target as it was', async () => {
       const { vault, db, fixture } = await setup(bi, generation);
       const before = await snapshotTarget(vault);
-      const restore = failOnCredentialWrite(vault.services.storage, 3);
+      const restore = failOnCredentialWrite(internalsOf(vault).storage, 3);
       const err = await run(vault, fixture).catch((e: unknown) => e);
       restore();
       expect((err as Error).message).toBe('injected failure midway');

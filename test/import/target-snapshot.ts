@@ -1,13 +1,14 @@
 import { SYSTEM_SCOPE } from '../../src/storage/storage.js';
 import type { Repositories } from '../../src/storage/stores.js';
 import type { Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 
 /**
  * Everything the import can touch in the target, read through the storage interface (so it works
  * on every backend): compare two snapshots to prove a run changed nothing.
  */
 export async function snapshotTarget(vault: Vault): Promise<unknown> {
-  return vault.services.storage.read(SYSTEM_SCOPE, async (r: Repositories) => {
+  return internalsOf(vault).storage.read(SYSTEM_SCOPE, async (r: Repositories) => {
     const orgs = await r.orgs.listOrgs();
     const perOrg = [];
     for (const o of orgs) {

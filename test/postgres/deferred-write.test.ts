@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orgScope } from '../../src/storage/storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { manifest } from '../support/manifests.js';
 import {
   createIsolatedSchema,
@@ -42,7 +43,7 @@ describe.skipIf(!POSTGRES_URL)(
     });
 
     it('a failing deferred audit insert rolls back the change it records', async () => {
-      const storage = vault.services.storage;
+      const storage = internalsOf(vault).storage;
       const last = await storage.read(orgScope('default'), (r) => r.audit.listAuditChain('default'));
       expect(last.length).toBeGreaterThan(0);
       const duplicate = last[0];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_SCOPE } from '../../src/storage/storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { manifest } from '../support/manifests.js';
 import {
   createIsolatedSchema,
@@ -50,7 +51,7 @@ describe.skipIf(!POSTGRES_URL)(
 
     it('system-scope check-then-write is atomic across nodes (serialised, as on SQLite)', async () => {
       const attempt = (vault: Vault) =>
-        vault.services.storage.transaction(SYSTEM_SCOPE, async (tx) => {
+        internalsOf(vault).storage.transaction(SYSTEM_SCOPE, async (tx) => {
           if ((await tx.orgs.findOrg('race')) !== null) return 'found';
           // Hold the window open: without serialisation the other node would also find nothing.
           await new Promise((r) => setTimeout(r, 150));

@@ -6,6 +6,7 @@ import { MemoryWindowStore } from '../../src/ratelimit/memory-window-store.js';
 import { WindowRequestLimiter } from '../../src/ratelimit/request-limiter.js';
 import type { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Vault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { freshVault, sqliteBackend } from '../support/backends.js';
 
 /** 429 problem+json with Retry-After: per key (default and per-key override) and per failing client. */
@@ -47,7 +48,7 @@ describe('HTTP rate limits', () => {
   });
 
   it('honours rate_limit_per_minute on the key row over the default', async () => {
-    const db = (vault.services.storage as SqliteStorage).rawConnection;
+    const db = (internalsOf(vault).storage as SqliteStorage).rawConnection;
     db.prepare('UPDATE api_keys SET rate_limit_per_minute = 2 WHERE key_id = ?').run(key.keyId);
     expect((await me(key.apiKey)).statusCode).toBe(200);
     expect((await me(key.apiKey)).statusCode).toBe(200);

@@ -68,7 +68,7 @@ for (const backend of await selectedBackends()) {
       const after = (await call(world.app, 'GET', `/v1/modules/${MOD}`, { key: acme.keys.viewer })).json();
       expect(after).toEqual(before);
       // The attempt is on the record: a denied event of the operator's key, naming why.
-      const events = await world.vault.services.audit.list(acme.orgId, 5);
+      const events = await world.vault.org(acme.orgId).audit.list({ limit: 5 });
       expect(events[0]).toMatchObject({
         action: 'denied',
         actorKeyId: acme.keyIds.operator,
@@ -126,7 +126,7 @@ for (const backend of await selectedBackends()) {
       expect(await world.vault.org(acme.orgId).credentials.retrieve(MOD)).toEqual({ api_key: SECRET });
       expect((await invoke(acme.keys.operator)).statusCode).toBe(200);
       expect(secretsSeen(attacker)).toBe(1);
-      const events = await world.vault.services.audit.list(acme.orgId, 10);
+      const events = await world.vault.org(acme.orgId).audit.list({ limit: 10 });
       expect(events.find((e) => e.action === 'module.install')).toMatchObject({
         details: { credentials_resealed: true },
       });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orgScope } from '../../src/storage/storage.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { manifest, WEATHER } from '../support/manifests.js';
 
@@ -28,7 +29,7 @@ describe.each(await selectedBackends())('importModule over an existing row ($nam
     try {
       const installed = await vault.org().modules.install(manifest(WEATHER));
       await vault.org().credentials.store(WEATHER, { api_key: 'survives-import' });
-      await vault.services.storage.transaction(orgScope('default'), (tx) =>
+      await internalsOf(vault).storage.transaction(orgScope('default'), (tx) =>
         tx.modules.importModule('default', {
           ...installed,
           version: '9.9.9',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { orgScope } from '../../src/storage/storage.js';
 import { openVault } from '../../src/vault.js';
+import { internalsOf } from '../../src/vault-internals.js';
 import { manifest, WEATHER } from '../support/manifests.js';
 
 describe('sqlite::memory:', () => {
@@ -17,7 +18,7 @@ describe('sqlite::memory:', () => {
         release = r;
       });
       // A transaction that has written but not committed yet...
-      const tx = vault.services.storage.transaction(orgScope('default'), async (t) => {
+      const tx = internalsOf(vault).storage.transaction(orgScope('default'), async (t) => {
         await t.modules.upsertModule('default', {
           moduleId: WEATHER,
           name: 'openweather',
@@ -54,8 +55,8 @@ describe('sqlite::memory: reads made inside a transaction', () => {
       masterKey: randomBytes(32).toString('base64'),
     });
     try {
-      const seen = await vault.services.storage.transaction(orgScope('default'), async () =>
-        vault.services.storage.read(orgScope('default'), (r) => r.orgs.findOrg('default')),
+      const seen = await internalsOf(vault).storage.transaction(orgScope('default'), async () =>
+        internalsOf(vault).storage.read(orgScope('default'), (r) => r.orgs.findOrg('default')),
       );
       expect(seen?.orgId).toBe('default');
     } finally {

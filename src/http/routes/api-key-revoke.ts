@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, keyIdParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -17,13 +17,7 @@ export function apiKeyRevokeRoute(app: FastifyInstance, { vault }: RouteDeps): v
       },
     },
     async (request, reply) => {
-      const caller = callerOf(request);
-      const found = await vault.services.apiKeys.revoke(
-        caller.orgId,
-        request.params.key_id,
-        actorOf(request),
-        caller.role,
-      );
+      const found = await orgOf(vault, request).keys.revoke(request.params.key_id);
       if (!found) throw new VaultError('NOT_FOUND', `API key "${request.params.key_id}" not found`);
       return reply.code(204).send();
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
 import { MAX_GRACE_SECONDS } from '../../auth/api-key-service.js';
 import { VaultError } from '../../errors.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, issuedKeySchema, keyIdParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -29,14 +29,9 @@ export function apiKeyRotateRoute(app: FastifyInstance, { vault }: RouteDeps): v
       },
     },
     async (request, reply) => {
-      const caller = callerOf(request);
-      const rotated = await vault.services.apiKeys.rotate(
-        caller.orgId,
-        request.params.key_id,
-        { graceSeconds: request.body?.grace_seconds },
-        actorOf(request),
-        caller.role,
-      );
+      const rotated = await orgOf(vault, request).keys.rotate(request.params.key_id, {
+        graceSeconds: request.body?.grace_seconds,
+      });
       if (rotated === null) throw new VaultError('NOT_FOUND', `API key "${request.params.key_id}" not found`);
       reply.code(201);
       return {

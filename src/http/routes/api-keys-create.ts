@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
 import { VaultError } from '../../errors.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { callerOf, orgOf } from '../route-config.js';
 import { errorResponses, issuedKeySchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -41,12 +41,11 @@ export function apiKeysCreateRoute(app: FastifyInstance, { vault }: RouteDeps): 
       if (body.org_id !== undefined && body.org_id !== caller.orgId) {
         throw new VaultError('FORBIDDEN', "keys can only be created in the caller's own org");
       }
-      const issued = await vault.services.apiKeys.create(
-        caller.orgId,
-        { role: body.role, name: body.name, expiresAt: body.expires_at },
-        actorOf(request),
-        caller.role,
-      );
+      const issued = await orgOf(vault, request).keys.create({
+        role: body.role,
+        name: body.name,
+        expiresAt: body.expires_at,
+      });
       reply.code(201);
       return toIssuedKeyJson(issued);
     },

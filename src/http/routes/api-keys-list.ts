@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { toApiKeyJson } from '../../auth/api-key-info.js';
-import { callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { apiKeySchema, errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -19,7 +19,7 @@ export function apiKeysListRoute(app: FastifyInstance, { vault }: RouteDeps): vo
       },
     },
     async (request) => {
-      const keys = await vault.services.apiKeys.list(callerOf(request).orgId);
+      const keys = await orgOf(vault, request).keys.list();
       return { api_keys: keys.map(toApiKeyJson) };
     },
   );

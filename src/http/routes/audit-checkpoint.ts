@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { checkpointToJson } from '../../audit/audit-checkpoint.js';
-import { callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -33,6 +33,6 @@ export function auditCheckpointRoute(app: FastifyInstance, { vault }: RouteDeps)
         },
       },
     },
-    async (request) => checkpointToJson(await vault.services.checkpoints.issue(callerOf(request).orgId)),
+    async (request) => checkpointToJson(await orgOf(vault, request).audit.checkpoint()),
   );
 }

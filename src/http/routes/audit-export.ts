@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { auditExportLine } from '../../audit/audit-event-json.js';
-import { callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -39,9 +39,8 @@ export function auditExportRoute(app: FastifyInstance, { vault }: RouteDeps): vo
       },
     },
     async (request, reply) => {
-      const { orgId } = callerOf(request);
       const after = Number(request.query.after ?? 0);
-      const events = vault.services.audit.events(orgId, after);
+      const events = await orgOf(vault, request).audit.export(after);
       const lines = Readable.from(
         (async function* () {
           for await (const e of events) yield auditExportLine(e);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditEventJson } from '../../audit/audit-event-json.js';
 import { MAX_SEQ } from '../../audit/audit-log.js';
-import { callerOf } from '../route-config.js';
+import { callerOf, orgOf } from '../route-config.js';
 import { auditEventSchema, errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -45,10 +45,9 @@ export function auditListRoute(app: FastifyInstance, { vault }: RouteDeps): void
       },
     },
     async (request) => {
-      const { orgId } = callerOf(request);
       const limit = Math.min(MAX_LIMIT, Math.max(1, Number(request.query.limit ?? DEFAULT_LIMIT)));
       const before = request.query.before === undefined ? undefined : Number(request.query.before);
-      const rows = await vault.services.audit.list(orgId, limit, before);
+      const rows = await orgOf(vault, request).audit.list({ limit, before });
       const last = rows.at(-1);
       return {
         events: rows.map(auditEventJson),

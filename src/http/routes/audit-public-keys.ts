@@ -32,6 +32,6 @@ export function auditPublicKeysRoute(app: FastifyInstance, { vault }: RouteDeps)
         },
       },
     },
-    async () => ({ keys: vault.services.checkpoints.publicKeys() }),
+    async () => ({ keys: vault.auditPublicKeys() }),
   );
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { stateJsonSchema, toStateJson } from '../../agent/state-json.js';
 import { VaultError } from '../../errors.js';
-import { callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses } from '../schemas.js';
 import { conversationParams } from './conversation-invoke.js';
 import type { RouteDeps } from './deps.js';
@@ -22,9 +22,8 @@ export function conversationGetRoute(app: FastifyInstance, { vault }: RouteDeps)
       },
     },
     async (request) => {
-      const { orgId } = callerOf(request);
       const id = request.params.conversation_id;
-      const state = await vault.services.conversations.get(orgId, id);
+      const state = await orgOf(vault, request).conversations.get(id);
       if (state === null) throw new VaultError('NOT_FOUND', `conversation "${id}" not found`);
       return { state: toStateJson(state) };
     },

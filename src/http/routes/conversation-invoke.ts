@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { CONVERSATION_ID_PATTERN } from '../../agent/conversation-id.js';
 import { InvocationError } from '../../agent/invocation-error.js';
 import { stateJsonSchema, toStateJson } from '../../agent/state-json.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -54,14 +54,11 @@ export function conversationInvokeRoute(app: FastifyInstance, { vault }: RouteDe
       },
     },
     async (request, reply) => {
-      const { orgId } = callerOf(request);
       const { module_id: moduleId, action, input } = request.body;
       try {
-        const { result, state } = await vault.services.conversations.invoke(
-          orgId,
+        const { result, state } = await orgOf(vault, request).conversations.invoke(
           request.params.conversation_id,
           { moduleId, action, input: input ?? {} },
-          actorOf(request),
         );
         return { result, state: toStateJson(state) };
       } catch (err) {

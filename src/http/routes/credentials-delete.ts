@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
@@ -19,9 +19,8 @@ export function credentialsDeleteRoute(app: FastifyInstance, { vault }: RouteDep
       },
     },
     async (request, reply) => {
-      const { orgId } = callerOf(request);
       const moduleId = moduleIdOf(request.params.category, request.params.platform);
-      if (!(await vault.services.credentials.delete(orgId, moduleId, actorOf(request)))) {
+      if (!(await orgOf(vault, request).credentials.delete(moduleId))) {
         throw new VaultError('NOT_FOUND', `no credentials stored for module "${moduleId}"`);
       }
       return reply.code(204).send();

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
-import { callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
@@ -30,9 +30,8 @@ export function credentialsGetRoute(app: FastifyInstance, { vault }: RouteDeps):
       },
     },
     async (request) => {
-      const { orgId } = callerOf(request);
       const moduleId = moduleIdOf(request.params.category, request.params.platform);
-      const meta = await vault.services.credentials.metadata(orgId, moduleId);
+      const meta = await orgOf(vault, request).credentials.metadata(moduleId);
       if (meta === null) throw new VaultError('NOT_FOUND', `no credentials stored for module "${moduleId}"`);
       return {
         module_id: meta.moduleId,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
@@ -29,10 +29,9 @@ export function credentialsPutRoute(app: FastifyInstance, { vault }: RouteDeps):
       },
     },
     async (request, reply) => {
-      const { orgId } = callerOf(request);
       const moduleId = moduleIdOf(request.params.category, request.params.platform);
       // The service answers NOT_FOUND for a module not installed in this org (another org's included).
-      await vault.services.credentials.store(orgId, moduleId, request.body.credentials, actorOf(request));
+      await orgOf(vault, request).credentials.store(moduleId, request.body.credentials);
       return reply.code(204).send();
     },
   );

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_ORG } from '../../ids.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /health: liveness and whether the database answers. Public. */
@@ -21,8 +20,8 @@ export function healthRoute(app: FastifyInstance, { vault }: RouteDeps): void {
     },
     async () => {
       // One single-row read proves the database still answers; an exception becomes a plain 500.
-      await vault.services.orgs.get(DEFAULT_ORG);
-      return { status: 'ok', engine: vault.services.storage.capabilities.engine };
+      await vault.ping();
+      return { status: 'ok', engine: vault.engine };
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';
@@ -18,9 +18,8 @@ export function moduleDeleteRoute(app: FastifyInstance, { vault }: RouteDeps): v
       },
     },
     async (request, reply) => {
-      const { orgId } = callerOf(request);
       const moduleId = moduleIdOf(request.params.category, request.params.platform);
-      if (!(await vault.services.modules.uninstall(orgId, moduleId, actorOf(request)))) {
+      if (!(await orgOf(vault, request).modules.uninstall(moduleId))) {
         throw moduleNotFound(moduleId);
       }
       return reply.code(204).send();

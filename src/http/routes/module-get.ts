@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
-import { callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';
@@ -19,9 +19,8 @@ export function moduleGetRoute(app: FastifyInstance, { vault }: RouteDeps): void
       },
     },
     async (request) => {
-      const { orgId } = callerOf(request);
       const moduleId = moduleIdOf(request.params.category, request.params.platform);
-      const module = await vault.services.modules.get(orgId, moduleId);
+      const module = await orgOf(vault, request).modules.get(moduleId);
       if (module === null) throw moduleNotFound(moduleId);
       return toModuleJson(module);
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
@@ -31,7 +31,6 @@ export function modulePutRoute(app: FastifyInstance, { vault }: RouteDeps): void
       },
     },
     async (request, reply) => {
-      const { orgId } = callerOf(request);
       const { category, platform } = request.params;
       if (request.body.category !== category || request.body.platform !== platform) {
         throw new VaultError(
@@ -40,7 +39,7 @@ export function modulePutRoute(app: FastifyInstance, { vault }: RouteDeps): void
           { field: 'category' },
         );
       }
-      const result = await vault.services.modules.install(orgId, request.body, actorOf(request));
+      const result = await orgOf(vault, request).modules.upsert(request.body);
       reply.code(result.created ? 201 : 200);
       return toModuleJson(result.module);
     },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
-import { actorOf, callerOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';
@@ -23,13 +23,11 @@ export function moduleStatusRoutes(app: FastifyInstance, { vault }: RouteDeps): 
         },
       },
       async (request) => {
-        const { orgId } = callerOf(request);
         const moduleId = moduleIdOf(request.params.category, request.params.platform);
-        const actor = actorOf(request);
-        const modules = vault.services.modules;
-        if (action === 'enable') await modules.enable(orgId, moduleId, actor);
-        else await modules.disable(orgId, moduleId, actor);
-        const module = await modules.get(orgId, moduleId);
+        const modules = orgOf(vault, request).modules;
+        if (action === 'enable') await modules.enable(moduleId);
+        else await modules.disable(moduleId);
+        const module = await modules.get(moduleId);
         if (module === null) throw moduleNotFound(moduleId);
         return toModuleJson(module);
       },

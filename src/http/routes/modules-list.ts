@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { toModuleJson } from '../../modules/module-json.js';
+import { internalsOf } from '../../vault-internals.js';
 import { ModuleListCache } from '../module-list-cache.js';
-import { callerOf } from '../route-config.js';
+import { callerOf, orgOf } from '../route-config.js';
 import { errorResponses, ID_PART, moduleSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /v1/modules?status=&category=: the caller's org's modules. */
 export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): void {
-  const cache = new ModuleListCache(vault.services.storage);
+  const cache = new ModuleListCache(internalsOf(vault).storage);
   app.get<{ Querystring: { status?: string; category?: string } }>(
     '/v1/modules',
     {
@@ -36,7 +37,7 @@ export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): vo
       const token = request.storageToken ?? cache.token();
       let body = cache.get(key, token);
       if (body === null) {
-        const modules = await vault.services.modules.list(orgId, { status, category });
+        const modules = await orgOf(vault, request).modules.list({ status, category });
         body = Buffer.from(JSON.stringify({ modules: modules.map(toModuleJson) }));
         cache.set(key, token, body);
       }

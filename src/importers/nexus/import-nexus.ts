@@ -1,6 +1,7 @@
 import { isoNow } from '../../clock.js';
 import { SYSTEM_SCOPE } from '../../storage/storage.js';
 import type { Vault } from '../../vault.js';
+import { internalsOf } from '../../vault-internals.js';
 import { type ApplyOutcome, applyPlan } from './apply-plan.js';
 import { FernetError, parseFernetKey } from './fernet.js';
 import { ImportError } from './import-error.js';
@@ -38,7 +39,7 @@ export interface NexusImportResult {
  * before the transaction starts; a failure inside it rolls everything back.
  */
 export async function importNexus(vault: Vault, options: ImportNexusOptions): Promise<NexusImportResult> {
-  const { storage, audit, credentials, clock } = vault.services;
+  const { storage, audit, credentials, clock } = internalsOf(vault);
   let nexusKey: ReturnType<typeof parseFernetKey>;
   try {
     nexusKey = parseFernetKey(options.nexusKey);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { SqliteStorage } from '../../../src/storage/sqlite/sqlite-storage.js';
 import type { Vault } from '../../../src/vault.js';
+import { internalsOf } from '../../../src/vault-internals.js';
 import { adminPool } from '../../support/postgres.js';
 
 const REQUIRED = ['checkpoints', 'audit_events', 'modules'];
@@ -11,7 +12,7 @@ const REQUIRED = ['checkpoints', 'audit_events', 'modules'];
  * own schema (row-level security would hide rows from the runtime role).
  */
 export async function persistedText(vault: Vault): Promise<string> {
-  const storage = vault.services.storage;
+  const storage = internalsOf(vault).storage;
   const tables: Array<[string, unknown[]]> = [];
   if (storage instanceof SqliteStorage) {
     const db = storage.rawConnection;

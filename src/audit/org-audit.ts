@@ -1,0 +1,48 @@
+import { VaultError } from '../errors.js';
+import type { OrgId } from '../ids.js';
+import type { OrgDirectory } from '../orgs/org-directory.js';
+import type { AuditRow } from '../storage/rows.js';
+import type { AuditCheckpoint, AuditCheckpoints } from './audit-checkpoint.js';
+import type { AuditLog } from './audit-log.js';
+
+export interface AuditListOptions {
+  /** How many events, newest first (default 50). */
+  limit?: number | undefined;
+  /** Only events with a smaller seq (the cursor of the next page). */
+  before?: number | undefined;
+}
+
+const DEFAULT_LIST_LIMIT = 50;
+
+/** One org's audit trail (`vault.org(id).audit`): read, signed checkpoints, export. */
+export class OrgAudit {
+  constructor(
+    private readonly deps: { orgs: OrgDirectory; audit: AuditLog; checkpoints: AuditCheckpoints },
+    private readonly orgId: OrgId,
+  ) {}
+
+  /** The org's events, newest first. */
+  async list(options: AuditListOptions = {}): Promise<AuditRow[]> {
+    const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new VaultError('VALIDATION_FAILED', 'limit must be a positive integer', { field: 'limit' });
+    }
+    await this.deps.orgs.require(this.orgId);
+    return this.deps.audit.list(this.orgId, limit, options.before);
+  }
+
+  /** A signed checkpoint of the org's chain as it is now. */
+  async checkpoint(): Promise<AuditCheckpoint> {
+    await this.deps.orgs.require(this.orgId);
+    return this.deps.checkpoints.issue(this.orgId);
+  }
+
+  /**
+   * The org's events above seq `after`, oldest first, read from storage in bounded batches as they
+   * are consumed. The org is checked before the first event is read.
+   */
+  async export(after = 0): Promise<AsyncIterable<AuditRow>> {
+    await this.deps.orgs.require(this.orgId);
+    return this.deps.audit.events(this.orgId, after);
+  }
+}
