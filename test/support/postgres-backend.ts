@@ -16,6 +16,7 @@ export async function loadPostgresBackend(testMasterKey: () => string): Promise<
   }
   return {
     name: 'postgres',
+    concurrentTransactions: true,
     async fresh() {
       const schema = await createIsolatedSchema();
       const dataDir = mkdtempSync(join(tmpdir(), 'orgvault-pgtest-'));
