@@ -1,108 +1,65 @@
-import { describe, expect, it } from 'vitest';
-import { ConversationService } from '../../src/agent/conversation-service.js';
-import type { CallOutcome, ModuleRuntime } from '../../src/agent/module-runtime.js';
-import { type AgentState, createInitialState } from '../../src/agent/state.js';
-import { AuditLog } from '../../src/audit/audit-log.js';
-import { orgIdOf } from '../../src/ids.js';
-import type { OrgDirectory } from '../../src/orgs/org-directory.js';
-import type { CheckpointRow } from '../../src/storage/rows.js';
-import type { Storage } from '../../src/storage/storage.js';
-import type { Repositories } from '../../src/storage/stores.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentState } from '../../src/agent/state.js';
+import type { Vault } from '../../src/vault.js';
+import { auditTrail } from '../support/audit-trail.js';
+import { freshVault, selectedBackends } from '../support/backends.js';
+import { pauseAfterFirstEmptyCheckpointRead } from '../support/checkpoint-hook.js';
+
+const ECHO = 'demo/echo';
 
 /**
  * The first invocations of a conversation race to create its checkpoint. PostgreSQL cannot lock a
  * row that does not exist yet, so two first invocations may both read "none"; the loser's upsert
- * then lands on the winner's row (version 2, not 1). This replays that interleaving on an in-memory
- * store, deterministically: the loser must roll back and append to the winner's state.
+ * then lands on the winner's row (version 2, not 1) and it must roll back and append to the
+ * winner's state. This forces that interleaving on the real adapters: the first invocation is held
+ * right after its empty read while a second one runs. SQLite serialises transactions, so there
+ * the second waits for the first and simply appends after it.
  */
-describe('first-invocation race on the checkpoint', () => {
-  it('the loser rolls back and appends to the winner, so both tool results survive', async () => {
-    const committed = new Map<string, CheckpointRow>();
-    let transactions = 0;
-    let raced = false;
+for (const backend of await selectedBackends()) {
+  describe(`[${backend.name}] first-invocation race on the checkpoint`, () => {
+    let vault: Vault;
+    let close: () => Promise<void>;
 
-    const winner: AgentState = {
-      ...createInitialState('c', { orgId: 'acme' }),
-      toolResults: [
-        {
-          moduleId: 'demo/echo',
-          action: 'echo',
-          ok: true,
-          output: 'winner',
-          error: null,
-          at: 'x',
-          durationMs: 1,
-        },
-      ],
-      totalToolCalls: 1,
-    };
-
-    const storage = {
-      async transaction<T>(_scope: unknown, fn: (tx: Repositories) => Promise<T>): Promise<T> {
-        transactions++;
-        const pending = new Map<string, CheckpointRow>();
-        const tx = {
-          checkpoints: {
-            findCheckpoint: async (_o: string, id: string) => pending.get(id) ?? committed.get(id) ?? null,
-            saveCheckpoint: async (orgId: string, id: string, state: AgentState, now: string) => {
-              if (!raced) {
-                // The winner commits between our read and our write.
-                raced = true;
-                committed.set(id, row(orgId, id, winner, 1, now));
-              }
-              const version = (committed.get(id)?.version ?? 0) + 1;
-              pending.set(id, row(orgId, id, state, version, now));
-              return version;
-            },
-          },
-          modules: {
-            recordUsage: async () => true,
-            updateHealth: async () => true,
-            findModule: async () => null,
-          },
-          audit: { lockChain: () => {}, lastAuditLink: async () => null, insertAuditEvent: () => {} },
-        } as unknown as Repositories;
-        const result = await fn(tx); // a throw discards `pending`: the rollback
-        for (const [k, v] of pending) committed.set(k, v);
-        return result;
-      },
-    } as unknown as Storage;
-
-    const outcome: CallOutcome = {
-      ok: true,
-      output: 'loser',
-      error: null,
-      health: 'success',
-      startedAt: new Date(0),
-      durationMs: 1,
-      release: () => {},
-    };
-    const service = new ConversationService({
-      storage,
-      orgs: { require: async () => {} } as unknown as OrgDirectory,
-      audit: new AuditLog(storage),
-      runtime: { call: async () => outcome } as unknown as ModuleRuntime,
-      clock: () => new Date(0),
-      logger: { info() {}, warn() {} },
-      failureThreshold: 5,
+    beforeEach(async () => {
+      ({ vault, close } = await freshVault(backend));
+      await vault.system.createOrg('acme');
+      await vault
+        .org('acme')
+        .modules.install({ name: 'echo', category: 'demo', platform: 'echo', version: '1.0.0' });
     });
+    afterEach(async () => close());
 
-    const { state } = await service.invoke(
-      orgIdOf('acme'),
-      'c',
-      { moduleId: 'demo/echo', action: 'echo' },
-      {
-        actorKeyId: null,
-        requestId: null,
-      },
-    );
-    expect(transactions).toBe(2);
-    expect(state.toolResults.map((t) => t.output)).toEqual(['winner', 'loser']);
-    expect(state.totalToolCalls).toBe(2);
-    expect((committed.get('c')?.state as unknown as AgentState | undefined)?.toolResults).toHaveLength(2);
+    const invoke = (who: string) =>
+      vault.org('acme').conversations.invoke('c', { moduleId: ECHO, action: 'echo', input: { who } });
+    const whoOf = (state: AgentState | null | undefined) =>
+      state?.toolResults.map((t) => (t.output as { input: { who: string } }).input.who);
+
+    it('both tool results survive, in commit order, with one audit event and one usage count each', async () => {
+      let winner: ReturnType<typeof invoke> | undefined;
+      const hold = pauseAfterFirstEmptyCheckpointRead(vault, async () => {
+        winner = invoke('winner');
+        // Where a second transaction can commit meanwhile, let it: the loser's save then lands on it.
+        if (backend.concurrentTransactions) await winner;
+      });
+      const loser = await invoke('loser');
+      expect(winner).toBeDefined();
+      const won = await winner;
+
+      const order = backend.concurrentTransactions ? ['winner', 'loser'] : ['loser', 'winner'];
+      const state = await vault.org('acme').conversations.get('c');
+      expect(whoOf(state)).toEqual(order);
+      expect(state?.totalToolCalls).toBe(2);
+      // Each caller gets the state its own commit left.
+      const last = backend.concurrentTransactions ? loser : won;
+      expect(whoOf(last?.state)).toEqual(order);
+      // PostgreSQL: the loser rolled back once and tried again (3 transactions read a checkpoint).
+      expect(hold.checkpointTransactions()).toBe(backend.concurrentTransactions ? 3 : 2);
+
+      // The rolled-back attempt left nothing behind: no extra audit event, no extra usage count.
+      const invocations = (await auditTrail(vault, 'acme')).filter((e) => e.action === 'module.invoke');
+      expect(invocations).toHaveLength(2);
+      expect((await vault.org('acme').modules.get(ECHO))?.successCount).toBe(2);
+      expect((await vault.system.verifyAuditChain('acme')).ok).toBe(true);
+    });
   });
-});
-
-function row(orgId: string, conversationId: string, state: AgentState, version: number, now: string) {
-  return { orgId, conversationId, state, version, createdAt: now, updatedAt: now };
 }

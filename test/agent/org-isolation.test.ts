@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Vault } from '../../src/vault.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
+import { assertAsyncProperty } from '../support/property-runs.js';
 import { httpModule } from './support/fixtures.js';
 import { json, ModuleServer } from './support/module-server.js';
 
@@ -74,7 +75,7 @@ for (const backend of await selectedBackends()) {
 
     it('property: for random interleavings of the two orgs, every request carries its own org key', async () => {
       let run = 0;
-      await fc.assert(
+      await assertAsyncProperty(
         fc.asyncProperty(
           fc.array(fc.constantFrom('acme', 'globex'), { minLength: 1, maxLength: 12 }),
           fc.boolean(),

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashAuditEvent } from '../../src/audit/audit-log.js';
 import { call, type HttpWorld, httpWorld, orgWithKeys } from '../http/support.js';
 import { selectedBackends } from '../support/backends.js';
 import { manifest } from '../support/manifests.js';
@@ -121,4 +122,81 @@ describe.each(backends.map((b) => [b.name, b] as const))('audit trail on %s', (_
     expect(deleted).toBe(1);
     expect(await world.vault.system.verifyAuditChain(other.orgId)).toMatchObject({ ok: false, brokenAt: 3 });
   });
+
+  it('an edited event re-hashed and relinked by SQL still breaks the chain at the next event', async () => {
+    // The attacker edits event k, recomputes its hash, and points event k+1 at the new hash. Only
+    // k+1's own hash, which covers prev_hash, can still tell.
+    world = await httpWorld(backend);
+    const org = await orgWithKeys(world.vault, 'audit');
+    await mixedOperations(world, org.keys.owner);
+    const k = 8;
+    const exported = await call(world.app, 'GET', '/v1/audit/export?after=0', { key: org.keys.owner });
+    expect(exported.statusCode).toBe(200);
+    const events = exported.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ExportedEvent);
+    const event = events.find((e) => e.seq === k);
+    const next = events.find((e) => e.seq === k + 1);
+    if (event === undefined || next === undefined) throw new Error(`events ${k} and ${k + 1} are exported`);
+    // The export recomputes: the chain as exported is sound before the edit.
+    expect(hashAuditEvent(asRow(event))).toBe(event.hash);
+    expect(hashAuditEvent(asRow(next))).toBe(next.hash);
+
+    const details = { fields: ['other'] };
+    const forged = hashAuditEvent({ ...asRow(event), details });
+    expect(
+      await rawSql(
+        world.db,
+        org.orgId,
+        'UPDATE audit_events SET details = ?, hash = ? WHERE org_id = ? AND seq = ?',
+        [JSON.stringify(details), forged, org.orgId, k],
+      ),
+    ).toBe(1);
+    expect(
+      await rawSql(
+        world.db,
+        org.orgId,
+        'UPDATE audit_events SET prev_hash = ? WHERE org_id = ? AND seq = ?',
+        [forged, org.orgId, k + 1],
+      ),
+    ).toBe(1);
+    expect(await world.vault.system.verifyAuditChain(org.orgId)).toMatchObject({
+      ok: false,
+      brokenAt: k + 1,
+      reason: 'event altered',
+    });
+  });
 });
+
+interface ExportedEvent {
+  org_id: string;
+  seq: number;
+  at: string;
+  actor_key_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  outcome: 'success' | 'failure' | 'denied';
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** An exported event (snake_case) as the hash function takes it. */
+function asRow(e: ExportedEvent): Parameters<typeof hashAuditEvent>[0] {
+  return {
+    orgId: e.org_id,
+    seq: e.seq,
+    at: e.at,
+    actorKeyId: e.actor_key_id,
+    action: e.action,
+    targetType: e.target_type,
+    targetId: e.target_id,
+    requestId: e.request_id,
+    outcome: e.outcome,
+    details: e.details,
+    prevHash: e.prev_hash,
+  };
+}

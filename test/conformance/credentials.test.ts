@@ -38,6 +38,24 @@ describe.each(await selectedBackends())('credential store ($name)', (backend) =>
     expect(await acme.credentials.retrieve(WEATHER)).toBeNull();
   });
 
+  it('a reinstall keeps the stored credentials: same manifest, a new version, after a disable', async () => {
+    const acme = vault.org('acme');
+    const values = { api_key: 'kept-across-reinstall', region: 'eu' };
+    await acme.credentials.store(WEATHER, values);
+    const stored = await acme.credentials.metadata(WEATHER);
+    await acme.modules.install(manifest(WEATHER));
+    expect(await acme.credentials.retrieve(WEATHER)).toEqual(values);
+    await acme.modules.install(manifest(WEATHER, { version: '2.0.0', description: 'changed' }));
+    expect(await acme.credentials.retrieve(WEATHER)).toEqual(values);
+    await acme.modules.disable(WEATHER);
+    await acme.modules.install(manifest(WEATHER, { version: '2.1.0' }));
+    expect(await acme.credentials.retrieve(WEATHER)).toEqual(values);
+    expect(await acme.credentials.listModuleIds()).toEqual([WEATHER]);
+    // Nothing was rewritten behind the caller's back: the same row, the same times.
+    expect(await acme.credentials.metadata(WEATHER)).toEqual(stored);
+    expect((await acme.modules.get(WEATHER))?.version).toBe('2.1.0');
+  });
+
   it('lists module ids with credentials, sorted', async () => {
     const acme = vault.org('acme');
     await acme.modules.install(manifest(SEARCH));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Vault } from '../../src/vault.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 import { manifest } from '../support/manifests.js';
+import { assertAsyncProperty } from '../support/property-runs.js';
 
 /**
  * Random sequences of operations over 3 orgs and a handful of module ids, checked after every
@@ -117,7 +118,7 @@ async function checkAgainstModel(vault: Vault, model: Map<string, ModelRow>): Pr
 
 describe.each(await selectedBackends())('registry and credentials against a model ($name)', (backend) => {
   it('agrees with the model after every step (200 runs)', async () => {
-    await fc.assert(
+    await assertAsyncProperty(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
         const { vault, close } = await freshVault(backend);
         try {

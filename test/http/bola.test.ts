@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail } from '../support/audit-trail.js';
 import { selectedBackends } from '../support/backends.js';
 import { manifest } from '../support/manifests.js';
 import { call, type HttpWorld, httpWorld, orgWithKeys, problemWithoutRequestId } from './support.js';
@@ -41,7 +42,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
       const b = await orgWithKeys(world.vault, 'bola-b');
       await world.vault.org(a.orgId).modules.install(manifest(A_MODULE));
       await world.vault.org(a.orgId).credentials.store(A_MODULE, { api_key: 'sk-a-secret' });
-      const auditBefore = await world.vault.org(a.orgId).audit.list({ limit: 500 });
+      const auditBefore = await auditTrail(world.vault, a.orgId);
 
       const onA = await call(world.app, r.method, `/v1/modules/${A_MODULE}${r.path}`, {
         key: b.keys.owner,
@@ -64,7 +65,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
       expect(await world.vault.org(a.orgId).credentials.retrieve(A_MODULE)).toEqual({
         api_key: 'sk-a-secret',
       });
-      expect(await world.vault.org(a.orgId).audit.list({ limit: 500 })).toEqual(auditBefore);
+      expect(await auditTrail(world.vault, a.orgId)).toEqual(auditBefore);
     });
   }
 
@@ -122,7 +123,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
     const b = await orgWithKeys(world.vault, 'bola-b');
     await world.vault.org(a.orgId).modules.install(manifest(A_MODULE));
     const checkpoint = (await call(world.app, 'GET', '/v1/audit/checkpoint', { key: b.keys.owner })).json();
-    const [bNewest] = await world.vault.org(b.orgId).audit.list({ limit: 1 });
+    const [bNewest] = await auditTrail(world.vault, b.orgId);
     expect(checkpoint).toMatchObject({ org_id: b.orgId, seq: bNewest?.seq, head: bNewest?.hash });
     const exported = await call(world.app, 'GET', '/v1/audit/export', { key: b.keys.owner });
     expect(exported.statusCode).toBe(200);
@@ -137,7 +138,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
 
   it("conversation routes: A's conversation answers B like a missing one", async () => {
     const routes = world.app.routeTable.map((r) => r.url);
-    if (!routes.includes('/v1/conversations/:conversation_id')) return; // agent runtime not in this build
+    expect(routes).toContain('/v1/conversations/:conversation_id');
+    expect(routes).toContain('/v1/conversations/:conversation_id/invoke');
     const a = await orgWithKeys(world.vault, 'bola-a');
     const b = await orgWithKeys(world.vault, 'bola-b');
     await world.vault.org(a.orgId).modules.install(manifest('demo/echo'));

@@ -1,17 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orgScope } from '../../src/storage/storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
 import { internalsOf } from '../../src/vault-internals.js';
 import { manifest } from '../support/manifests.js';
 import {
-  createIsolatedSchema,
-  type IsolatedSchema,
+  freshPostgresDatabase,
   POSTGRES_SKIP_REASON,
   POSTGRES_URL,
+  type PostgresDatabase,
 } from '../support/postgres.js';
 
 /**
@@ -21,25 +17,16 @@ import {
 describe.skipIf(!POSTGRES_URL)(
   `deferred audit write${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
   () => {
-    let schema: IsolatedSchema;
-    let dataDir: string;
+    let db: PostgresDatabase;
     let vault: Vault;
 
     beforeAll(async () => {
-      schema = await createIsolatedSchema();
-      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-deferred-'));
-      vault = await openVault({
-        databaseUrl: schema.runtimeUrl,
-        databaseOwnerUrl: schema.ownerUrl,
-        dataDir,
-        masterKey: randomBytes(32).toString('base64'),
-        warn: () => {},
-      });
+      db = await freshPostgresDatabase();
+      vault = await openVault({ ...db.options, warn: () => {} });
     });
     afterAll(async () => {
       await vault?.close();
-      await schema?.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db?.dispose();
     });
 
     it('a failing deferred audit insert rolls back the change it records', async () => {

@@ -1,38 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOrgvault } from '../support/cli.js';
 import {
-  createIsolatedSchema,
-  type IsolatedSchema,
+  freshPostgresDatabase,
   POSTGRES_SKIP_REASON,
   POSTGRES_URL,
+  type PostgresDatabase,
 } from '../support/postgres.js';
 
 /** `orgvault doctor` prints the start-up check and fails (exit 1) exactly when the server would refuse. */
 describe.skipIf(!POSTGRES_URL)(
   `orgvault doctor on PostgreSQL${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
   () => {
-    let schema: IsolatedSchema;
-    let dataDir: string;
+    let db: PostgresDatabase;
     let env: Record<string, string>;
 
     beforeAll(async () => {
-      schema = await createIsolatedSchema();
-      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-doctor-'));
-      env = {
-        ORGVAULT_DATABASE_URL: schema.runtimeUrl,
-        ORGVAULT_DATABASE_OWNER_URL: schema.ownerUrl,
-        ORGVAULT_DATA_DIR: dataDir,
-        ORGVAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-      };
+      db = await freshPostgresDatabase();
+      env = db.env;
     });
     afterAll(async () => {
-      await schema?.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db?.dispose();
     });
 
     it('fails before migration, passes after `orgvault migrate`, fails again when RLS is not forced', async () => {
@@ -49,7 +37,7 @@ describe.skipIf(!POSTGRES_URL)(
       expect(after.stdout).toContain('ok    audit_events: RLS enabled and forced');
       expect(after.stdout).toContain('all checks passed');
 
-      const owner = new pg.Client({ connectionString: schema.ownerUrl });
+      const owner = new pg.Client({ connectionString: db.schema.ownerUrl });
       await owner.connect();
       await owner.query('ALTER TABLE credentials NO FORCE ROW LEVEL SECURITY');
       await owner.end();
@@ -63,7 +51,7 @@ describe.skipIf(!POSTGRES_URL)(
 
     it('on SQLite says row-level security is not applicable', async () => {
       const r = await runOrgvault(['doctor', '--json'], {
-        ORGVAULT_DATA_DIR: dataDir,
+        ORGVAULT_DATA_DIR: db.options.dataDir,
         ORGVAULT_MASTER_KEY: env.ORGVAULT_MASTER_KEY ?? '',
       });
       expect(r.code).toBe(0);

@@ -1,17 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_SCOPE } from '../../src/storage/storage.js';
 import { openVault, type Vault } from '../../src/vault.js';
 import { internalsOf } from '../../src/vault-internals.js';
 import { manifest } from '../support/manifests.js';
 import {
-  createIsolatedSchema,
-  type IsolatedSchema,
+  freshPostgresDatabase,
   POSTGRES_SKIP_REASON,
   POSTGRES_URL,
+  type PostgresDatabase,
 } from '../support/postgres.js';
 
 /**
@@ -21,21 +17,13 @@ import {
 describe.skipIf(!POSTGRES_URL)(
   `two nodes on one PostgreSQL${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
   () => {
-    let schema: IsolatedSchema;
-    let dataDir: string;
+    let db: PostgresDatabase;
     let a: Vault;
     let b: Vault;
 
     beforeAll(async () => {
-      schema = await createIsolatedSchema();
-      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-pg2-'));
-      const masterKey = randomBytes(32).toString('base64');
-      const common = {
-        databaseUrl: schema.runtimeUrl,
-        databaseOwnerUrl: schema.ownerUrl,
-        dataDir,
-        masterKey,
-      };
+      db = await freshPostgresDatabase();
+      const common = db.options;
       // Both open (and try to migrate) at once, as two nodes starting together would.
       [a, b] = await Promise.all([
         openVault({ ...common, warn: () => {} }),
@@ -45,8 +33,7 @@ describe.skipIf(!POSTGRES_URL)(
     afterAll(async () => {
       await a?.close();
       await b?.close();
-      await schema?.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db?.dispose();
     });
 
     it('system-scope check-then-write is atomic across nodes (serialised, as on SQLite)', async () => {

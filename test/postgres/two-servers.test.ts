@@ -1,15 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVault } from '../../src/vault.js';
 import {
-  createIsolatedSchema,
-  type IsolatedSchema,
+  freshPostgresDatabase,
   POSTGRES_SKIP_REASON,
   POSTGRES_URL,
+  type PostgresDatabase,
 } from '../support/postgres.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -75,31 +72,20 @@ async function call(
 describe.skipIf(!POSTGRES_URL)(
   `two orgvault serve processes on one PostgreSQL${POSTGRES_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
   () => {
-    let schema: IsolatedSchema;
-    let dataDir: string;
+    let db: PostgresDatabase;
     let a: Node;
     let b: Node;
     let owner: string;
 
     beforeAll(async () => {
-      schema = await createIsolatedSchema();
-      dataDir = mkdtempSync(join(tmpdir(), 'orgvault-nodes-'));
+      db = await freshPostgresDatabase();
       const env: Record<string, string> = {
-        ORGVAULT_DATABASE_URL: schema.runtimeUrl,
-        ORGVAULT_DATABASE_OWNER_URL: schema.ownerUrl,
-        ORGVAULT_DATA_DIR: dataDir,
-        ORGVAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+        ...db.env,
         ORGVAULT_RATE_LIMIT_PER_MINUTE: String(LIMIT),
         ORGVAULT_LOG_LEVEL: 'info',
         ...(REDIS_URL ? { ORGVAULT_REDIS_URL: REDIS_URL } : {}),
       };
-      const vault = await openVault({
-        databaseUrl: env.ORGVAULT_DATABASE_URL,
-        databaseOwnerUrl: env.ORGVAULT_DATABASE_OWNER_URL,
-        dataDir,
-        masterKey: env.ORGVAULT_MASTER_KEY,
-        warn: () => {},
-      });
+      const vault = await openVault({ ...db.options, warn: () => {} });
       owner = (await vault.auth.bootstrap()).apiKey;
       await vault.close();
       [a, b] = await Promise.all([startNode(env), startNode(env)]);
@@ -112,8 +98,7 @@ describe.skipIf(!POSTGRES_URL)(
         node.child.kill('SIGTERM');
         await exited;
       }
-      await schema?.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db?.dispose();
     }, 60_000);
 
     it('a module installed through one node is listed by the other', async () => {

@@ -11,6 +11,11 @@ import { type OpenVaultOptions, openVault, type Vault } from '../../src/vault.js
  */
 export interface TestBackend {
   name: string;
+  /**
+   * Whether a second transaction can run and commit while one is open (PostgreSQL), or waits for
+   * it (SQLite serialises its transactions): what a test of a race can force on this engine.
+   */
+  concurrentTransactions: boolean;
   /** Options for openVault pointing at a brand-new database, plus how to drop it. */
   fresh(): Promise<FreshDatabase>;
 }
@@ -25,6 +30,7 @@ export const testMasterKey = (): string => randomBytes(32).toString('base64');
 
 export const sqliteBackend: TestBackend = {
   name: 'sqlite',
+  concurrentTransactions: false,
   async fresh() {
     const dataDir = mkdtempSync(join(tmpdir(), 'orgvault-test-'));
     return {

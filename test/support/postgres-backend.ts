@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestBackend } from './backends.js';
-import { createIsolatedSchema, POSTGRES_SKIP_REASON, POSTGRES_URL } from './postgres.js';
+import { freshPostgresDatabase, POSTGRES_SKIP_REASON, POSTGRES_URL } from './postgres.js';
 
 /**
  * The conformance suite's PostgreSQL backend: every fresh() is a new schema with its own owner and
@@ -16,21 +13,10 @@ export async function loadPostgresBackend(testMasterKey: () => string): Promise<
   }
   return {
     name: 'postgres',
+    concurrentTransactions: true,
     async fresh() {
-      const schema = await createIsolatedSchema();
-      const dataDir = mkdtempSync(join(tmpdir(), 'orgvault-pgtest-'));
-      return {
-        options: {
-          databaseUrl: schema.runtimeUrl,
-          databaseOwnerUrl: schema.ownerUrl,
-          dataDir,
-          masterKey: testMasterKey(),
-        },
-        async dispose() {
-          rmSync(dataDir, { recursive: true, force: true });
-          await schema.dispose();
-        },
-      };
+      const db = await freshPostgresDatabase(testMasterKey());
+      return { options: db.options, dispose: () => db.dispose() };
     },
   };
 }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -89,6 +92,40 @@ export async function createIsolatedSchema(options: IsolatedSchemaOptions = {}):
         DROP ROLE IF EXISTS ${q(runtimeRole)};
         DROP ROLE IF EXISTS ${q(ownerRole)};
       `);
+    },
+  };
+}
+
+/** A vault's worth of PostgreSQL for one test file: a fresh schema, a data dir, a master key. */
+export interface PostgresDatabase {
+  schema: IsolatedSchema;
+  /** For openVault: runtime URL, owner URL (migrations), data dir and master key. */
+  options: { databaseUrl: string; databaseOwnerUrl: string; dataDir: string; masterKey: string };
+  /** The same as ORGVAULT_* variables, for the CLI or a server in a child process. */
+  env: Record<string, string>;
+  /** Drops the schema and its roles and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+/** The set-up every PostgreSQL test shares (the conformance backend's fresh() included). */
+export async function freshPostgresDatabase(
+  masterKey = randomBytes(32).toString('base64'),
+): Promise<PostgresDatabase> {
+  const schema = await createIsolatedSchema();
+  const dataDir = mkdtempSync(join(tmpdir(), 'orgvault-pgtest-'));
+  const options = { databaseUrl: schema.runtimeUrl, databaseOwnerUrl: schema.ownerUrl, dataDir, masterKey };
+  return {
+    schema,
+    options,
+    env: {
+      ORGVAULT_DATABASE_URL: options.databaseUrl,
+      ORGVAULT_DATABASE_OWNER_URL: options.databaseOwnerUrl,
+      ORGVAULT_DATA_DIR: dataDir,
+      ORGVAULT_MASTER_KEY: masterKey,
+    },
+    async dispose() {
+      rmSync(dataDir, { recursive: true, force: true });
+      await schema.dispose();
     },
   };
 }
