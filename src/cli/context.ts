@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { isVaultError } from '../errors.js';
+import { describeStorageError } from '../storage/engines.js';
 import { openVault, type Vault } from '../vault.js';
 
 /** Thrown for a user error; becomes one line on stderr and exit code 1. */
@@ -38,15 +39,7 @@ export function printTable(headers: string[], rows: (string | number | null)[][]
 /** One line for stderr: never a stack trace, never a secret (VaultError messages carry none). */
 export function describeError(err: unknown): string {
   if (isVaultError(err) || err instanceof CliError) return err.message;
-  if (
-    err instanceof Error &&
-    'code' in err &&
-    typeof err.code === 'string' &&
-    err.code.startsWith('SQLITE_')
-  ) {
-    return `database error (${err.code}): ${err.message}`;
-  }
-  if (err instanceof Error && 'code' in err && err.code === 'ECONNREFUSED')
-    return `cannot connect: ${err.message}`;
+  const storage = describeStorageError(err);
+  if (storage !== null) return storage;
   return `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
+import { diagnoseStorage, engineOf, type StorageFinding } from '../storage/engines.js';
 import { printJson } from './context.js';
 
-interface Finding {
-  ok: boolean;
-  check: string;
-  detail: string;
-}
+type Finding = StorageFinding;
 
 /**
  * `orgvault doctor`: prints the checks the server runs at start (PostgreSQL: schema version, runtime
@@ -21,28 +18,8 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       const config = loadConfig();
-      const engine = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-      let findings: Finding[];
-      if (engine === 'sqlite') {
-        findings = [
-          {
-            ok: true,
-            check: 'row-level security',
-            detail:
-              'not applicable on SQLite (embedded, one process); isolation rests on the org filter of every query',
-          },
-        ];
-      } else {
-        const { diagnosePostgres } = await import('../storage/postgres/diagnose.js');
-        findings = await diagnosePostgres(config.databaseUrl);
-        findings.push({
-          ok: true,
-          check: 'owner URL for migrations',
-          detail: config.databaseOwnerUrl
-            ? 'ORGVAULT_DATABASE_OWNER_URL is set: migrations run at start'
-            : 'ORGVAULT_DATABASE_OWNER_URL is not set: the schema must already be migrated',
-        });
-      }
+      const engine = engineOf(config.databaseUrl);
+      const findings: Finding[] = await diagnoseStorage(config.databaseUrl, config.databaseOwnerUrl);
       if (config.redisUrl) findings.push(await checkRedis(config.redisUrl));
       const ok = findings.every((f) => f.ok);
       if (opts.json) printJson({ ok, engine, checks: findings });

@@ -10,7 +10,7 @@ import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import { parseManifest } from './manifest.js';
 import { checkFailureThreshold, DEFAULT_FAILURE_THRESHOLD, parseHealth } from './module-health.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
-import { HEALTH_STATUSES, type HealthStatus, MODULE_STATUSES, type ModuleStatus } from './module-statuses.js';
+import { MODULE_STATUSES, type ModuleStatus } from './module-statuses.js';
 
 export interface InstallResult {
   module: ModuleRecord;

@@ -19,6 +19,3 @@ export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 /** A reinstall keeps this status: a module an operator disabled stays disabled through an upgrade. */
 export const KEPT_ON_REINSTALL: ModuleStatus = 'disabled';
-
-/** Health values that make a module "unhealthy" for the sweep (as does reaching the failure threshold). */
-export const UNHEALTHY_HEALTH: readonly HealthStatus[] = ['unhealthy', 'degraded'];

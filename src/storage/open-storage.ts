@@ -1,4 +1,5 @@
 import { VaultError } from '../errors.js';
+import { engineOf } from './engines.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
@@ -7,7 +8,7 @@ export async function openStorage(
   databaseUrl: string,
   options: { databaseOwnerUrl?: string | undefined; warn?: ((message: string) => void) | undefined } = {},
 ): Promise<Storage> {
-  if (databaseUrl.startsWith('sqlite:')) {
+  if (engineOf(databaseUrl) === 'sqlite') {
     // sqlite:<path>, sqlite://<path> and sqlite:///<absolute path> all name a file; sqlite::memory: is a
     // private in-memory database (gone on close: for tests and experiments).
     let path = databaseUrl.slice('sqlite:'.length);
@@ -15,10 +16,7 @@ export async function openStorage(
     if (path === '') throw new VaultError('CONFIG_INVALID', 'sqlite: URL needs a file path (or :memory:)');
     return SqliteStorage.open({ path, ...(options.warn ? { warn: options.warn } : {}) });
   }
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    // Loaded on demand so that SQLite users never load pg.
-    const { PostgresStorage } = await import('./postgres/postgres-storage.js');
-    return PostgresStorage.open({ url: databaseUrl, ownerUrl: options.databaseOwnerUrl });
-  }
-  throw new VaultError('CONFIG_INVALID', 'ORGVAULT_DATABASE_URL must start with sqlite: or postgres://');
+  // Loaded on demand so that SQLite users never load pg.
+  const { PostgresStorage } = await import('./postgres/postgres-storage.js');
+  return PostgresStorage.open({ url: databaseUrl, ownerUrl: options.databaseOwnerUrl });
 }

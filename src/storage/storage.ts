@@ -1,3 +1,4 @@
+import type { StorageEngine } from './engines.js';
 import type { Repositories } from './stores.js';
 
 /**
@@ -8,11 +9,7 @@ import type { Repositories } from './stores.js';
 export type Scope = { kind: 'org'; orgId: string } | { kind: 'system' } | { kind: 'auth' };
 
 export interface StorageCapabilities {
-  engine: 'sqlite' | 'postgres';
-  /** The database itself refuses cross-org rows (PostgreSQL RLS). */
-  rowLevelSecurity: boolean;
-  /** Several processes may serve from this database at once. */
-  multiNode: boolean;
+  engine: StorageEngine;
 }
 
 export interface Storage {

@@ -5,7 +5,7 @@ import type { Storage } from '../../src/storage/storage.js';
 function fakeStorage(withToken: boolean): Storage & { bump(): void } {
   let version = 0;
   const base = {
-    capabilities: { engine: 'sqlite', rowLevelSecurity: false, multiNode: false },
+    capabilities: { engine: 'sqlite' },
     transaction: async () => undefined,
     read: async () => undefined,
     close: async () => {},

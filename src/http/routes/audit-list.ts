@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditEventJson } from '../../audit/audit-event-json.js';
 import { MAX_SEQ } from '../../audit/audit-log.js';
-import { callerOf, orgOf } from '../route-config.js';
+import { orgOf } from '../route-config.js';
 import { auditEventSchema, errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 

@@ -36,8 +36,6 @@ const repositories = (db: Queryable, afterCommit: (callback: () => void) => void
 export class PostgresStorage implements Storage {
   readonly capabilities: StorageCapabilities = {
     engine: 'postgres',
-    rowLevelSecurity: true,
-    multiNode: true,
   };
   private readonly pool: pg.Pool;
   private closed = false;

@@ -36,12 +36,3 @@ export interface Queryable {
    */
   defer(stmt: Statement, values: unknown[]): void;
 }
-
-/** First row or null. */
-export async function one<R extends QueryResultRow>(
-  db: Queryable,
-  stmt: Statement,
-  values: unknown[],
-): Promise<R | null> {
-  return (await db.rows<R>(stmt, values))[0] ?? null;
-}

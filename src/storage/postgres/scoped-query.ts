@@ -146,13 +146,3 @@ export function scopeOpening(begin: 'BEGIN' | 'BEGIN READ ONLY', setting: ScopeS
     { name: 'ov_set_scope', text: 'SELECT set_config($1, $2, true)', values: [setting.name, setting.value] },
   ];
 }
-
-/** Runs `config` as the first statement of a new transaction with `setting` applied (one round trip). */
-export function queryOpeningScope(
-  client: pg.ClientBase,
-  begin: 'BEGIN' | 'BEGIN READ ONLY',
-  setting: ScopeSetting,
-  config: pg.QueryConfig,
-): Promise<pg.QueryResult> {
-  return queryWithPrefix(client, scopeOpening(begin, setting), config);
-}

@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from '../rows.js';
 import type { ApiKeyStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
-import { type ApiKeyRecord, apiKeyFromRecord, apiKeyValues, API_KEY_COLUMNS as COLUMNS } from './records.js';
+import { type ApiKeyColumns, apiKeyFromRecord, apiKeyValues, API_KEY_COLUMNS as COLUMNS } from './records.js';
 
 const INSERT = sql(
   'key_insert',
@@ -47,22 +47,22 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null> {
-    const r = await this.x.get<ApiKeyRecord>(BY_ID, [keyId]);
+    const r = await this.x.get<ApiKeyColumns>(BY_ID, [keyId]);
     return r ? apiKeyFromRecord(r) : null;
   }
 
   async findLegacyApiKeyByHash(hash: string): Promise<ApiKeyRow | null> {
-    const r = await this.x.get<ApiKeyRecord>(BY_LEGACY_HASH, [hash]);
+    const r = await this.x.get<ApiKeyColumns>(BY_LEGACY_HASH, [hash]);
     return r ? apiKeyFromRecord(r) : null;
   }
 
   async findApiKey(orgId: string, keyId: string): Promise<ApiKeyRow | null> {
-    const r = await this.x.get<ApiKeyRecord>(IN_ORG, [orgId, keyId]);
+    const r = await this.x.get<ApiKeyColumns>(IN_ORG, [orgId, keyId]);
     return r ? apiKeyFromRecord(r) : null;
   }
 
   async listApiKeys(orgId: string): Promise<ApiKeyRow[]> {
-    return (await this.x.all<ApiKeyRecord>(LIST, [orgId])).map(apiKeyFromRecord);
+    return (await this.x.all<ApiKeyColumns>(LIST, [orgId])).map(apiKeyFromRecord);
   }
 
   async revokeApiKey(orgId: string, keyId: string, now: string): Promise<boolean> {

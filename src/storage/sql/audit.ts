@@ -1,7 +1,7 @@
 import type { AuditLink, AuditPage, AuditRow } from '../rows.js';
 import type { AuditStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
-import { type AuditRecord, auditFromRecord, auditValues, AUDIT_COLUMNS as COLUMNS } from './records.js';
+import { type AuditColumns, auditFromRecord, auditValues, AUDIT_COLUMNS as COLUMNS } from './records.js';
 
 const LAST_LINK = sql(
   'audit_last_link',
@@ -27,7 +27,7 @@ const AFTER = sql(
 export class SqlAuditStore implements AuditStore {
   constructor(private readonly x: Executor) {}
 
-  private row = (r: AuditRecord): AuditRow =>
+  private row = (r: AuditColumns): AuditRow =>
     auditFromRecord(r, this.x.json<Record<string, unknown>>(r.details));
 
   lockChain(orgId: string): void {
@@ -44,14 +44,14 @@ export class SqlAuditStore implements AuditStore {
 
   async listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]> {
     const before = page.beforeSeq ?? null;
-    return (await this.x.all<AuditRecord>(PAGE, [orgId, before, before, page.limit])).map(this.row);
+    return (await this.x.all<AuditColumns>(PAGE, [orgId, before, before, page.limit])).map(this.row);
   }
 
   async listAuditChain(orgId: string): Promise<AuditRow[]> {
-    return (await this.x.all<AuditRecord>(CHAIN, [orgId])).map(this.row);
+    return (await this.x.all<AuditColumns>(CHAIN, [orgId])).map(this.row);
   }
 
   async listAuditEventsAfter(orgId: string, afterSeq: number, limit: number): Promise<AuditRow[]> {
-    return (await this.x.all<AuditRecord>(AFTER, [orgId, afterSeq, limit])).map(this.row);
+    return (await this.x.all<AuditColumns>(AFTER, [orgId, afterSeq, limit])).map(this.row);
   }
 }

@@ -3,7 +3,7 @@ import type { CheckpointRow } from '../rows.js';
 import type { CheckpointStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
 
-interface CheckpointRecord {
+interface CheckpointColumns {
   org_id: string;
   conversation_id: string;
   state: unknown;
@@ -34,7 +34,7 @@ export class SqlCheckpointStore implements CheckpointStore {
     conversationId: string,
     opts: { forUpdate?: boolean } = {},
   ): Promise<CheckpointRow | null> {
-    const r = await this.x.get<CheckpointRecord>(opts.forUpdate ? FIND_FOR_UPDATE : FIND, [
+    const r = await this.x.get<CheckpointColumns>(opts.forUpdate ? FIND_FOR_UPDATE : FIND, [
       orgId,
       conversationId,
     ]);

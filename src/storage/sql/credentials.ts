@@ -1,7 +1,7 @@
 import type { CredentialRow, CredentialWrite } from '../rows.js';
 import type { CredentialStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
-import { type CredentialRecord, credentialFromRecord } from './records.js';
+import { type CredentialColumns, credentialFromRecord } from './records.js';
 
 const COLUMNS =
   'org_id, module_id, key_version, aad_version, nonce, ciphertext, field_names, created_at, updated_at';
@@ -30,12 +30,12 @@ const LIST_OLDER = sql(
 export class SqlCredentialStore implements CredentialStore {
   constructor(private readonly x: Executor) {}
 
-  private row(r: CredentialRecord): CredentialRow {
+  private row(r: CredentialColumns): CredentialRow {
     return credentialFromRecord(r, this.x.json<string[]>(r.field_names));
   }
 
   async findCredential(orgId: string, moduleId: string): Promise<CredentialRow | null> {
-    const r = await this.x.get<CredentialRecord>(FIND, [orgId, moduleId]);
+    const r = await this.x.get<CredentialColumns>(FIND, [orgId, moduleId]);
     return r ? this.row(r) : null;
   }
 
@@ -64,6 +64,6 @@ export class SqlCredentialStore implements CredentialStore {
   }
 
   async listCredentialsSealedBefore(aadVersion: number): Promise<CredentialRow[]> {
-    return (await this.x.all<CredentialRecord>(LIST_OLDER, [aadVersion])).map((r) => this.row(r));
+    return (await this.x.all<CredentialColumns>(LIST_OLDER, [aadVersion])).map((r) => this.row(r));
   }
 }

@@ -1,13 +1,14 @@
+import { UNHEALTHY_HEALTH_STATUSES as UNHEALTHY_HEALTH } from '../../modules/module-health.js';
 import type { ModuleStatus } from '../../modules/module-statuses.js';
-import { KEPT_ON_REINSTALL, UNHEALTHY_HEALTH } from '../../modules/module-statuses.js';
+import { KEPT_ON_REINSTALL } from '../../modules/module-statuses.js';
 import type { HealthUpdate, ModuleFilter, ModuleImport, ModuleRow, ModuleWrite } from '../rows.js';
 import type { ModuleStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
-import { MODULE_COLUMNS as COLUMNS, type ModuleRecord, moduleFromRecord, moduleValues } from './records.js';
+import { MODULE_COLUMNS as COLUMNS, type ModuleColumns, moduleFromRecord, moduleValues } from './records.js';
 
 // Sort columns are COLLATE "C" on PostgreSQL: byte order, as on SQLite.
 const ORDER = 'ORDER BY category, name, module_id';
-// The rule itself lives in module-statuses.ts; the SQL only filters with its values.
+// The rule itself lives in module-health.ts; the SQL only filters with its values.
 const UNHEALTHY = `(health_status IN (${UNHEALTHY_HEALTH.map(() => '?').join(', ')}) OR failure_count >= ?)`;
 
 const FIND = sql('mod_find', `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND module_id = ?`);
@@ -73,18 +74,18 @@ const UNHEALTHY_ALL = sql(
 export class SqlModuleStore implements ModuleStore {
   constructor(private readonly x: Executor) {}
 
-  private row = (r: ModuleRecord): ModuleRow =>
+  private row = (r: ModuleColumns): ModuleRow =>
     moduleFromRecord(r, this.x.json<Record<string, unknown>>(r.manifest));
 
   async findModule(orgId: string, moduleId: string): Promise<ModuleRow | null> {
-    const r = await this.x.get<ModuleRecord>(FIND, [orgId, moduleId]);
+    const r = await this.x.get<ModuleColumns>(FIND, [orgId, moduleId]);
     return r ? this.row(r) : null;
   }
 
   async listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]> {
     const status = filter.status ?? null;
     const category = filter.category ?? null;
-    return (await this.x.all<ModuleRecord>(LIST, [orgId, status, status, category, category])).map(this.row);
+    return (await this.x.all<ModuleColumns>(LIST, [orgId, status, status, category, category])).map(this.row);
   }
 
   async upsertModule(orgId: string, w: ModuleWrite): Promise<{ row: ModuleRow; created: boolean }> {
@@ -102,7 +103,7 @@ export class SqlModuleStore implements ModuleStore {
       w.now,
       KEPT_ON_REINSTALL,
     ];
-    const { row, inserted } = await this.x.upsert<ModuleRecord>(UPSERT, values, EXISTS, [orgId, w.moduleId]);
+    const { row, inserted } = await this.x.upsert<ModuleColumns>(UPSERT, values, EXISTS, [orgId, w.moduleId]);
     if (row === null) throw new Error('upsert returned no row');
     return { row: this.row(row), created: inserted };
   }
@@ -137,11 +138,11 @@ export class SqlModuleStore implements ModuleStore {
 
   async listUnhealthyModules(orgId: string, failureThreshold: number): Promise<ModuleRow[]> {
     const values = [orgId, ...UNHEALTHY_HEALTH, failureThreshold];
-    return (await this.x.all<ModuleRecord>(UNHEALTHY_ORG, values)).map(this.row);
+    return (await this.x.all<ModuleColumns>(UNHEALTHY_ORG, values)).map(this.row);
   }
 
   async listUnhealthyModulesOfAllOrgs(failureThreshold: number): Promise<ModuleRow[]> {
     const values = [...UNHEALTHY_HEALTH, failureThreshold];
-    return (await this.x.all<ModuleRecord>(UNHEALTHY_ALL, values)).map(this.row);
+    return (await this.x.all<ModuleColumns>(UNHEALTHY_ALL, values)).map(this.row);
   }
 }

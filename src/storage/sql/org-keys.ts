@@ -1,7 +1,7 @@
 import type { MasterKeyCheckRow, OrgKeyRow } from '../rows.js';
 import type { MasterKeyStore, OrgKeyStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
-import { ORG_KEY_COLUMNS as COLUMNS, type OrgKeyRecord, orgKeyFromRecord } from './records.js';
+import { ORG_KEY_COLUMNS as COLUMNS, type OrgKeyColumns, orgKeyFromRecord } from './records.js';
 
 const CURRENT = sql(
   'okey_current',
@@ -24,12 +24,12 @@ export class SqlOrgKeyStore implements OrgKeyStore {
   constructor(private readonly x: Executor) {}
 
   async findCurrentOrgKey(orgId: string): Promise<OrgKeyRow | null> {
-    const r = await this.x.get<OrgKeyRecord>(CURRENT, [orgId]);
+    const r = await this.x.get<OrgKeyColumns>(CURRENT, [orgId]);
     return r ? orgKeyFromRecord(r) : null;
   }
 
   async findOrgKey(orgId: string, version: number): Promise<OrgKeyRow | null> {
-    const r = await this.x.get<OrgKeyRecord>(BY_VERSION, [orgId, version]);
+    const r = await this.x.get<OrgKeyColumns>(BY_VERSION, [orgId, version]);
     return r ? orgKeyFromRecord(r) : null;
   }
 
@@ -43,7 +43,7 @@ export class SqlOrgKeyStore implements OrgKeyStore {
   }
 
   async listAllOrgKeys(): Promise<OrgKeyRow[]> {
-    return (await this.x.all<OrgKeyRecord>(ALL, [])).map(orgKeyFromRecord);
+    return (await this.x.all<OrgKeyColumns>(ALL, [])).map(orgKeyFromRecord);
   }
 
   async listMasterKeyIdsInUse(): Promise<string[]> {

@@ -2,7 +2,7 @@ import type { OrgRow } from '../rows.js';
 import type { OrgStore } from '../stores.js';
 import type { Executor } from './executor.js';
 import { sql } from './executor.js';
-import { type OrgRecord, orgFromRecord } from './records.js';
+import { type OrgColumns, orgFromRecord } from './records.js';
 
 const FIND = sql('orgs_find', 'SELECT org_id, name, plan, created_at FROM organizations WHERE org_id = ?');
 const INSERT = sql(
@@ -20,7 +20,7 @@ export class SqlOrgStore implements OrgStore {
   constructor(private readonly x: Executor) {}
 
   async findOrg(orgId: string): Promise<OrgRow | null> {
-    const r = await this.x.get<OrgRecord>(FIND, [orgId]);
+    const r = await this.x.get<OrgColumns>(FIND, [orgId]);
     return r ? orgFromRecord(r) : null;
   }
 
@@ -33,6 +33,6 @@ export class SqlOrgStore implements OrgStore {
   }
 
   async listOrgs(): Promise<OrgRow[]> {
-    return (await this.x.all<OrgRecord>(LIST, [])).map(orgFromRecord);
+    return (await this.x.all<OrgColumns>(LIST, [])).map(orgFromRecord);
   }
 }

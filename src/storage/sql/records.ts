@@ -16,20 +16,20 @@ import type {
   OrgRow,
 } from '../rows.js';
 
-export interface OrgRecord {
+export interface OrgColumns {
   org_id: string;
   name: string;
   plan: string | null;
   created_at: string;
 }
 
-export function orgFromRecord(r: OrgRecord): OrgRow {
+export function orgFromRecord(r: OrgColumns): OrgRow {
   return { orgId: r.org_id, name: r.name, plan: r.plan, createdAt: r.created_at };
 }
 
 export const ORG_KEY_COLUMNS = 'org_id, version, master_key_id, wrapped, created_at';
 
-export interface OrgKeyRecord {
+export interface OrgKeyColumns {
   org_id: string;
   version: number;
   master_key_id: string;
@@ -37,7 +37,7 @@ export interface OrgKeyRecord {
   created_at: string;
 }
 
-export function orgKeyFromRecord(r: OrgKeyRecord): OrgKeyRow {
+export function orgKeyFromRecord(r: OrgKeyColumns): OrgKeyRow {
   return {
     orgId: r.org_id,
     version: r.version,
@@ -47,7 +47,7 @@ export function orgKeyFromRecord(r: OrgKeyRecord): OrgKeyRow {
   };
 }
 
-export interface CredentialRecord {
+export interface CredentialColumns {
   org_id: string;
   module_id: string;
   key_version: number;
@@ -59,7 +59,7 @@ export interface CredentialRecord {
   updated_at: string;
 }
 
-export function credentialFromRecord(r: CredentialRecord, fieldNames: string[]): CredentialRow {
+export function credentialFromRecord(r: CredentialColumns, fieldNames: string[]): CredentialRow {
   return {
     orgId: r.org_id,
     moduleId: r.module_id,
@@ -76,7 +76,7 @@ export function credentialFromRecord(r: CredentialRecord, fieldNames: string[]):
 export const MODULE_COLUMNS =
   'org_id, module_id, name, category, platform, version, status, health_status, manifest, installed_at, updated_at, failure_count, success_count, consecutive_failures, last_failure_at, last_used_at';
 
-export interface ModuleRecord {
+export interface ModuleColumns {
   org_id: string;
   module_id: string;
   name: string;
@@ -95,7 +95,7 @@ export interface ModuleRecord {
   last_used_at: string | null;
 }
 
-export function moduleFromRecord(r: ModuleRecord, manifest: Record<string, unknown>): ModuleRow {
+export function moduleFromRecord(r: ModuleColumns, manifest: Record<string, unknown>): ModuleRow {
   return {
     orgId: r.org_id,
     moduleId: r.module_id,
@@ -141,7 +141,7 @@ export function moduleValues(orgId: string, m: ModuleImport): unknown[] {
 export const API_KEY_COLUMNS =
   'key_id, org_id, hash, legacy, role, name, status, created_at, created_by, expires_at, grace_until, revoked_at, last_used_at, rotated_to, rate_limit_per_minute';
 
-export interface ApiKeyRecord {
+export interface ApiKeyColumns {
   key_id: string;
   org_id: string;
   hash: string;
@@ -159,7 +159,7 @@ export interface ApiKeyRecord {
   rate_limit_per_minute: number | null;
 }
 
-export function apiKeyFromRecord(r: ApiKeyRecord): ApiKeyRow {
+export function apiKeyFromRecord(r: ApiKeyColumns): ApiKeyRow {
   return {
     keyId: r.key_id,
     orgId: r.org_id,
@@ -203,7 +203,7 @@ export function apiKeyValues(k: ApiKeyRow): unknown[] {
 export const AUDIT_COLUMNS =
   'org_id, seq, at, actor_key_id, action, target_type, target_id, request_id, outcome, details, prev_hash, hash';
 
-export interface AuditRecord {
+export interface AuditColumns {
   org_id: string;
   seq: number;
   at: string;
@@ -218,7 +218,7 @@ export interface AuditRecord {
   hash: string;
 }
 
-export function auditFromRecord(r: AuditRecord, details: Record<string, unknown>): AuditRow {
+export function auditFromRecord(r: AuditColumns, details: Record<string, unknown>): AuditRow {
   return {
     orgId: r.org_id,
     seq: r.seq,

@@ -39,8 +39,6 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 export class SqliteStorage implements Storage {
   readonly capabilities: StorageCapabilities = {
     engine: 'sqlite',
-    rowLevelSecurity: false,
-    multiNode: false,
   };
   private readonly writer: Database;
   private readonly reader: Database | null;
