@@ -130,13 +130,10 @@ export class CredentialService {
   async retrieve(orgId: OrgId, moduleId: string): Promise<CredentialValues | null> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    const found = await this.storage.read(orgScope(orgId), async (r) => {
-      const row = await r.credentials.findCredential(orgId, moduleId);
-      return row === null ? null : { row, module: await r.modules.findModule(orgId, moduleId) };
-    });
-    if (found === null) return null;
-    // The foreign key keeps a credential from outliving its module; a row without one opens for nothing.
-    return this.decrypt(found.row, found.module?.manifest ?? {});
+    const found = await this.storage.read(orgScope(orgId), (r) =>
+      r.credentials.findCredentialWithManifest(orgId, moduleId),
+    );
+    return found === null ? null : this.decrypt(found.row, found.manifest);
   }
 
   /**

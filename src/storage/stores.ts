@@ -61,6 +61,11 @@ export interface ModuleStore {
 
 export interface CredentialStore {
   findCredential(orgId: string, moduleId: string): Promise<CredentialRow | null>;
+  /** The credential and its module's manifest (what it opens for), or null when none is stored. */
+  findCredentialWithManifest(
+    orgId: string,
+    moduleId: string,
+  ): Promise<{ row: CredentialRow; manifest: Record<string, unknown> } | null>;
   upsertCredential(orgId: string, write: CredentialWrite): Promise<'created' | 'replaced'>;
   deleteCredential(orgId: string, moduleId: string): Promise<boolean>;
   /** Module ids with stored credentials, sorted. */

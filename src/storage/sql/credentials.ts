@@ -7,6 +7,15 @@ const COLUMNS =
   'org_id, module_id, key_version, aad_version, nonce, ciphertext, field_names, created_at, updated_at';
 
 const FIND = sql('cred_find', `SELECT ${COLUMNS} FROM credentials WHERE org_id = ? AND module_id = ?`);
+// The credential with the manifest it opens for, in one statement (one round trip on PostgreSQL).
+const FIND_WITH_MANIFEST = sql(
+  'cred_find_with_manifest',
+  `SELECT ${COLUMNS.split(', ')
+    .map((c) => `c.${c}`)
+    .join(', ')}, m.manifest
+   FROM credentials c JOIN modules m ON m.org_id = c.org_id AND m.module_id = c.module_id
+   WHERE c.org_id = ? AND c.module_id = ?`,
+);
 const EXISTS = sql('cred_exists', 'SELECT 1 AS n FROM credentials WHERE org_id = ? AND module_id = ?');
 const UPSERT = sql(
   'cred_upsert',
@@ -37,6 +46,17 @@ export class SqlCredentialStore implements CredentialStore {
   async findCredential(orgId: string, moduleId: string): Promise<CredentialRow | null> {
     const r = await this.x.get<CredentialColumns>(FIND, [orgId, moduleId]);
     return r ? this.row(r) : null;
+  }
+
+  async findCredentialWithManifest(
+    orgId: string,
+    moduleId: string,
+  ): Promise<{ row: CredentialRow; manifest: Record<string, unknown> } | null> {
+    const r = await this.x.get<CredentialColumns & { manifest: unknown }>(FIND_WITH_MANIFEST, [
+      orgId,
+      moduleId,
+    ]);
+    return r ? { row: this.row(r), manifest: this.x.json<Record<string, unknown>>(r.manifest) } : null;
   }
 
   async upsertCredential(orgId: string, w: CredentialWrite): Promise<'created' | 'replaced'> {
