@@ -212,6 +212,20 @@ function classify(err: unknown, moduleId: string): { error: VaultError; health: 
       health: 'failure',
     };
   }
+  // Node refuses to send a header it cannot encode (a stored credential with a line break, a
+  // manifest written before header names were checked): the module's set-up, not the upstream, is
+  // wrong, so a 409 that does not count against the module's health, never a 5xx.
+  const nodeCode = (err as { code?: unknown } | null)?.code;
+  if (nodeCode === 'ERR_INVALID_CHAR' || nodeCode === 'ERR_INVALID_HTTP_TOKEN') {
+    return {
+      error: new VaultError(
+        'MODULE_NOT_EXECUTABLE',
+        `module "${moduleId}": its request cannot be sent (a header name or a credential value is not valid in an HTTP header)`,
+        { reason: 'invalid_header' },
+      ),
+      health: 'none',
+    };
+  }
   if (isVaultError(err)) {
     // Refusals before the call and input mistakes are not the module's failures.
     return { error: err, health: err.code === 'MODULE_CALL_FAILED' ? 'failure' : 'none' };

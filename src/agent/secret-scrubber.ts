@@ -20,10 +20,16 @@ export class SecretScrubber {
     for (const s of secrets) {
       if (s.length < MIN_SECRET_LENGTH) continue;
       for (const form of [s, ...binaryForms(Buffer.from(s, 'utf8'))]) {
+        const percent = encodeURIComponent(form);
+        const json = JSON.stringify(form).slice(1, -1);
         set.add(form);
-        set.add(encodeURIComponent(form));
+        set.add(percent);
+        // Percent escapes are case-insensitive (%2F and %2f): servers echo either.
+        set.add(percent.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
         set.add(new URLSearchParams({ v: form }).toString().slice(2));
-        set.add(JSON.stringify(form).slice(1, -1));
+        set.add(json);
+        // JSON may escape the slash (`\/`), as PHP's json_encode does by default.
+        set.add(json.replaceAll('/', '\\/'));
       }
     }
     // Longest first, so a secret that contains another is replaced whole.

@@ -75,7 +75,7 @@ export class CredentialService {
     const values = parseCredentialValues(input);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
-      const module = await tx.modules.findModule(orgId, moduleId);
+      const module = await tx.modules.findModule(orgId, moduleId, { forUpdate: true });
       if (module === null) throw notFound(moduleId);
       checkAgainstManifest(values, module.manifest);
       const result = await this.sealAndWrite(tx, orgId, moduleId, values, module.manifest);

@@ -19,8 +19,15 @@ const CredentialFieldSchema = z.looseObject({
   description: z.string().max(1000).optional(),
 });
 
+/** RFC 9110 field-name (a token): anything else makes Node refuse the request at send time. */
+const HEADER_NAME = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (a token)');
+
 const HttpAuthSchema = z.discriminatedUnion('in', [
-  z.object({ in: z.literal('header'), name: z.string().min(1).max(128), credential: z.string().min(1) }),
+  z.object({ in: z.literal('header'), name: HEADER_NAME, credential: z.string().min(1) }),
   z.object({ in: z.literal('query'), name: z.string().min(1).max(128), credential: z.string().min(1) }),
   z.object({ in: z.literal('bearer'), credential: z.string().min(1) }),
   z.object({ in: z.literal('basic'), username: z.string().min(1), password: z.string().min(1) }),

@@ -76,7 +76,9 @@ export class ModuleService {
     const moduleId = moduleIdOf(manifest.category, manifest.platform);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
       const now = isoNow(this.clock);
-      const before = await tx.modules.findModule(orgId, moduleId);
+      // Locked: a credential store racing this reinstall waits, or is waited for, so the
+      // destination check below sees the credentials it has to protect.
+      const before = await tx.modules.findModule(orgId, moduleId, { forUpdate: true });
       const moves =
         before !== null &&
         destinationDigest(before.manifest) !== destinationDigest(manifest) &&

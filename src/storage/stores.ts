@@ -37,7 +37,11 @@ export interface OrgStore {
 }
 
 export interface ModuleStore {
-  findModule(orgId: string, moduleId: string): Promise<ModuleRow | null>;
+  /**
+   * With forUpdate, PostgreSQL locks the row until the transaction ends: a reinstall and a
+   * credential store of one module then run one after the other (SQLite serialises them anyway).
+   */
+  findModule(orgId: string, moduleId: string, opts?: { forUpdate?: boolean }): Promise<ModuleRow | null>;
   /** Ordered by category, then name, then module id. */
   listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
   /**

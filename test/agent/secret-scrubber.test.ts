@@ -102,3 +102,14 @@ describe('SecretScrubber: encoded echoes (security review, finding 1)', () => {
     expect(scrubber.text('the weather in Oslo is 4 °C')).toBe('the weather in Oslo is 4 °C');
   });
 });
+
+describe('SecretScrubber: spellings the review found (lowercase percent escapes, JSON \\/)', () => {
+  const secret = 'a/b+c=d?e&f-123';
+  const scrubber = SecretScrubber.forCredentials({ k: secret });
+  it('finds lowercase percent escapes and a JSON-escaped slash', () => {
+    const lower = encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+    expect(lower).not.toBe(encodeURIComponent(secret));
+    expect(scrubber.text(`q=${lower}`)).toBe('q=[redacted]');
+    expect(scrubber.text(`{"k":"${secret.replaceAll('/', '\\/')}"}`)).toBe('{"k":"[redacted]"}');
+  });
+});

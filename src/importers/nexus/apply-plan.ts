@@ -1,4 +1,5 @@
 import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../../audit/audit-log.js';
+import { destinationDigest } from '../../credentials/credential-destination.js';
 import type { CredentialService } from '../../credentials/credential-service.js';
 import { DEFAULT_ORG } from '../../ids.js';
 import { DEFAULT_ORG_NAME } from '../../orgs/org-directory.js';
@@ -68,9 +69,16 @@ export async function applyPlan(
     } else out.alreadyPresent.organizations++;
   }
 
+  // Modules orgvault already had, by org and id: NEXUS credentials are imported for them only when
+  // orgvault's manifest sends them where NEXUS did (see the credentials loop).
+  const existing = new Map<string, Record<string, unknown>>();
   for (const m of plan.modules) {
-    if ((await tx.modules.findModule(m.orgId, m.row.moduleId)) !== null) {
+    const present = await tx.modules.findModule(m.orgId, m.row.moduleId);
+    if (present !== null) {
       out.alreadyPresent.modules++;
+      if (destinationDigest(present.manifest) !== destinationDigest(m.row.manifest)) {
+        existing.set(`${m.orgId}\0${m.row.moduleId}`, present.manifest);
+      }
       continue;
     }
     if (write) await tx.modules.importModule(m.orgId, m.row);
@@ -87,6 +95,14 @@ export async function applyPlan(
     if ((await tx.credentials.findCredential(c.orgId, c.moduleId)) !== null) {
       out.alreadyPresent.credentials++;
       continue;
+    }
+    // A module installed in orgvault before the import (by anyone with manage_modules) may point
+    // elsewhere than NEXUS did: sealing the NEXUS secret for it would hand the secret to whoever
+    // chose that destination. Refuse the whole import; nothing is written.
+    if (existing.has(`${c.orgId}\0${c.moduleId}`)) {
+      throw new ImportError(
+        `credentials, module "${c.moduleId}" (org "${c.orgId}"): orgvault already has this module with another destination (base_url origin or http.auth) than NEXUS; its NEXUS credentials would be sent elsewhere. Align or uninstall the module in orgvault, then import again`,
+      );
     }
     if (write) {
       // Sealed for the destination of the module as just imported (the plan imports modules first).

@@ -11,7 +11,10 @@ const ORDER = 'ORDER BY category, name, module_id';
 // The rule itself lives in module-health.ts; the SQL only filters with its values.
 const UNHEALTHY = `(health_status IN (${UNHEALTHY_HEALTH.map(() => '?').join(', ')}) OR failure_count >= ?)`;
 
-const FIND = sql('mod_find', `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND module_id = ?`);
+const FIND_TEXT = `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND module_id = ?`;
+const FIND = sql('mod_find', FIND_TEXT);
+// Orders a reinstall against a credential store on the same module (PostgreSQL; SQLite's writer is serialised).
+const FIND_FOR_UPDATE = sql('mod_find_for_update', FIND_TEXT, { forUpdate: true });
 const EXISTS = sql('mod_exists', 'SELECT 1 AS n FROM modules WHERE org_id = ? AND module_id = ?');
 // One statement for every filter combination: a NULL parameter means "no filter on this column".
 const LIST = sql(
@@ -77,8 +80,12 @@ export class SqlModuleStore implements ModuleStore {
   private row = (r: ModuleColumns): ModuleRow =>
     moduleFromRecord(r, this.x.json<Record<string, unknown>>(r.manifest));
 
-  async findModule(orgId: string, moduleId: string): Promise<ModuleRow | null> {
-    const r = await this.x.get<ModuleColumns>(FIND, [orgId, moduleId]);
+  async findModule(
+    orgId: string,
+    moduleId: string,
+    opts: { forUpdate?: boolean } = {},
+  ): Promise<ModuleRow | null> {
+    const r = await this.x.get<ModuleColumns>(opts.forUpdate ? FIND_FOR_UPDATE : FIND, [orgId, moduleId]);
     return r ? this.row(r) : null;
   }
 
