@@ -10,6 +10,8 @@ export interface BenchSchema {
   ownerUrl: string;
   runtimeUrl: string;
   runtimeRole: string;
+  /** The schema both roles work in (search_path). */
+  schema: string;
   dispose(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function createBenchSchema(): Promise<BenchSchema> {
     ownerUrl: urlAs(owner),
     runtimeUrl: urlAs(runtime),
     runtimeRole: runtime,
+    schema: id,
     async dispose() {
       await admin.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ANY($1::text[])',

@@ -11,6 +11,7 @@ import { openVault } from '../src/vault.js';
 import { authCases } from './auth-cases.js';
 import { buildDataset } from './dataset.js';
 import { type CaseResult, measure, printTable } from './harness.js';
+import { langgraphCases } from './langgraph-cases.js';
 import { sqliteCases } from './sqlite-cases.js';
 
 const args = new Set(process.argv.slice(2));
@@ -34,7 +35,14 @@ async function main(): Promise<void> {
     const data = await buildDataset(vault);
     const setupMs = Math.round(performance.now() - t0);
     const results: Record<string, CaseResult> = {};
-    for (const c of [...sqliteCases(vault, path, data), ...(await authCases(vault, path, data.orgs))]) {
+    const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
+    const lgFloor = SqliteSaver.fromConnString(join(dir, 'langgraph-floor.db'));
+    const lg = await langgraphCases(vault, data.orgs[0] as string, lgFloor);
+    for (const c of [
+      ...sqliteCases(vault, path, data),
+      ...(await authCases(vault, path, data.orgs)),
+      ...lg,
+    ]) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
     printTable(
@@ -66,9 +74,14 @@ async function runPostgres(): Promise<void> {
     const data = await buildDataset(vault);
     const setupMs = Math.round(performance.now() - t0);
     const results: Record<string, CaseResult> = {};
-    for (const c of await postgresCases(vault, schema, data)) {
+    const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+    const lgFloor = PostgresSaver.fromConnString(schema.ownerUrl, { schema: schema.schema });
+    await lgFloor.setup();
+    const lg = await langgraphCases(vault, data.orgs[0] as string, lgFloor);
+    for (const c of [...(await postgresCases(vault, schema, data)), ...lg]) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
+    await lgFloor.end();
     printTable(
       results,
       `orgvault bench: engine=postgres, ${data.orgs.length} orgs x ${data.pairs.length / data.orgs.length} modules (setup ${setupMs} ms); ratio = floor/orgvault, target <= 1.5; rls rows: ratio = RLS overhead (copy without RLS / with), target <= 1.2`,

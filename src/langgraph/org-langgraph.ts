@@ -1,6 +1,14 @@
 import type { OrgId } from '../ids.js';
 import type { LangGraphThreadService } from './thread-service.js';
-import type { ChannelValue, ThreadCheckpoint, ThreadQuery, ThreadWrite, Typed } from './thread-types.js';
+import type {
+  ChannelValue,
+  DecodedCheckpoint,
+  LoadedCheckpoint,
+  ThreadCheckpoint,
+  ThreadQuery,
+  ThreadWrite,
+  Typed,
+} from './thread-types.js';
 
 /**
  * One org's LangGraph threads (`vault.org(id).langgraph`): what OrgvaultSaver is built on. The org
@@ -21,6 +29,14 @@ export class OrgLangGraph {
     checkpointId: string | null,
   ): Promise<ThreadCheckpoint | null> {
     return this.service.getCheckpoint(this.orgId, threadId, checkpointNs, checkpointId);
+  }
+  loadCheckpoint<T>(
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string | null,
+    decode: (checkpoint: ThreadCheckpoint) => Promise<DecodedCheckpoint<T>>,
+  ): Promise<LoadedCheckpoint<T> | null> {
+    return this.service.loadCheckpoint(this.orgId, threadId, checkpointNs, checkpointId, decode);
   }
   listCheckpoints(query: ThreadQuery): Promise<ThreadCheckpoint[]> {
     return this.service.listCheckpoints(this.orgId, query);

@@ -20,7 +20,7 @@ import {
 import { VaultError } from '../errors.js';
 import type { OrgVault } from '../vault.js';
 import type { OrgLangGraph } from './org-langgraph.js';
-import type { ThreadCheckpoint, ThreadWrite } from './thread-types.js';
+import type { ThreadCheckpoint, ThreadWrite, Typed } from './thread-types.js';
 
 /**
  * A LangGraph.js checkpoint saver bound to one org: `new OrgvaultSaver(vault.org('acme'))`.
@@ -44,8 +44,12 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id as string | undefined;
     if (threadId === undefined) return undefined;
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
-    const stored = await this.#threads.getCheckpoint(threadId, ns, getCheckpointId(config) || null);
-    return stored === null ? undefined : this.tuple(stored);
+    const loaded = await this.#threads.loadCheckpoint(threadId, ns, getCheckpointId(config) || null, (c) =>
+      this.decode(c),
+    );
+    return loaded === null
+      ? undefined
+      : this.tuple(loaded.stored, loaded.decoded, loaded.values, loaded.writes);
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -71,7 +75,10 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         if (remaining <= 0) break;
         remaining -= 1;
       }
-      yield await this.tuple(row, metadata);
+      const { decoded, channels } = await this.decode(row);
+      const values = await this.#threads.channelValues(row.threadId, row.checkpointNs, channels);
+      const writes = await this.#threads.writes(row.threadId, row.checkpointNs, row.checkpointId);
+      yield await this.tuple(row, decoded, values, writes, metadata);
     }
   }
 
@@ -155,23 +162,31 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     }
   }
 
+  /** The opened checkpoint as LangGraph's type, and the channel versions whose values it needs. */
+  private async decode(
+    stored: ThreadCheckpoint,
+  ): Promise<{ decoded: Checkpoint; channels: [string, string][] }> {
+    const decoded = (await this.serde.loadsTyped(...stored.checkpoint)) as Checkpoint;
+    const channels = Object.entries(decoded.channel_versions ?? {}).map(
+      ([c, v]) => [c, String(v)] as [string, string],
+    );
+    return { decoded, channels };
+  }
+
   private async tuple(
     stored: ThreadCheckpoint,
+    checkpoint: Checkpoint,
+    values: Map<string, Typed>,
+    writes: ThreadWrite[],
     knownMetadata?: CheckpointMetadata,
   ): Promise<CheckpointTuple> {
     const { threadId, checkpointNs, checkpointId, parentCheckpointId } = stored;
-    const checkpoint = (await this.serde.loadsTyped(...stored.checkpoint)) as Checkpoint;
-    const versions = Object.entries(checkpoint.channel_versions ?? {}).map(
-      ([c, v]) => [c, String(v)] as const,
-    );
-    const values = await this.#threads.channelValues(threadId, checkpointNs, versions);
     const channelValues: Record<string, unknown> = {};
     for (const [channel, typed] of values) channelValues[channel] = await this.serde.loadsTyped(...typed);
     checkpoint.channel_values = channelValues;
     if (checkpoint.v < 4 && parentCheckpointId !== null) {
       await this.migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId);
     }
-    const writes = await this.#threads.writes(threadId, checkpointNs, checkpointId);
     writes.sort((a, b) =>
       compareWritesSortKeys(
         writesSortKey(a.taskPath, a.taskId, a.idx),

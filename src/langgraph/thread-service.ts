@@ -9,7 +9,15 @@ import type { SealedColumns } from '../storage/rows.js';
 import { orgScope, type Storage } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import { packParts, unpackParts } from './sealed-parts.js';
-import type { ChannelValue, ThreadCheckpoint, ThreadQuery, ThreadWrite, Typed } from './thread-types.js';
+import type {
+  ChannelValue,
+  DecodedCheckpoint,
+  LoadedCheckpoint,
+  ThreadCheckpoint,
+  ThreadQuery,
+  ThreadWrite,
+  Typed,
+} from './thread-types.js';
 
 /**
  * Associated data of every sealed LangGraph row: what it is, and the org, thread, namespace and
@@ -93,6 +101,33 @@ export class LangGraphThreadService {
     });
   }
 
+  /**
+   * One checkpoint with the values of its channels and its pending writes, in one read: `decode`
+   * turns the opened checkpoint into the caller's form and names the channel versions to fetch.
+   */
+  async loadCheckpoint<T>(
+    orgId: OrgId,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string | null,
+    decode: (checkpoint: ThreadCheckpoint) => Promise<DecodedCheckpoint<T>>,
+  ): Promise<LoadedCheckpoint<T> | null> {
+    assertConversationId(threadId);
+    await this.orgs.require(orgId);
+    return this.storage.read(orgScope(orgId), async (r) => {
+      const row = await r.langgraph.findCheckpoint(orgId, threadId, checkpointNs, checkpointId);
+      if (row === null) return null;
+      const stored = await this.openCheckpoint(r, orgId, row);
+      const { decoded, channels } = await decode(stored);
+      return {
+        stored,
+        decoded,
+        values: await this.readValues(r, orgId, threadId, checkpointNs, channels),
+        writes: await this.readWrites(r, orgId, threadId, checkpointNs, stored.checkpointId),
+      };
+    });
+  }
+
   /** Checkpoints of this org, newest first. */
   async listCheckpoints(orgId: OrgId, q: ThreadQuery): Promise<ThreadCheckpoint[]> {
     if (q.threadId !== null) assertConversationId(q.threadId);
@@ -114,21 +149,9 @@ export class LangGraphThreadService {
   ): Promise<Map<string, Typed>> {
     assertConversationId(threadId);
     await this.orgs.require(orgId);
-    return this.storage.read(orgScope(orgId), async (r) => {
-      const out = new Map<string, Typed>();
-      for (const [channel, version] of versions) {
-        const row = await r.langgraph.findChannelValue(orgId, threadId, checkpointNs, channel, version);
-        if (row === null) continue;
-        const where = aad('channel', orgId, threadId, checkpointNs, row.checkpointId, channel, version);
-        const [status, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
-          Buffer,
-          Buffer,
-          Buffer,
-        ];
-        if (status.toString() === 'value') out.set(channel, [type.toString('utf8'), bytes]);
-      }
-      return out;
-    });
+    return this.storage.read(orgScope(orgId), (r) =>
+      this.readValues(r, orgId, threadId, checkpointNs, versions),
+    );
   }
 
   /**
@@ -175,25 +198,9 @@ export class LangGraphThreadService {
   ): Promise<ThreadWrite[]> {
     assertConversationId(threadId);
     await this.orgs.require(orgId);
-    return this.storage.read(orgScope(orgId), async (r) => {
-      const out: ThreadWrite[] = [];
-      for (const row of await r.langgraph.findWrites(orgId, threadId, checkpointNs, checkpointId)) {
-        const where = aad('write', orgId, threadId, checkpointNs, checkpointId, row.taskId, row.idx);
-        const [channel, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
-          Buffer,
-          Buffer,
-          Buffer,
-        ];
-        out.push({
-          taskId: row.taskId,
-          idx: row.idx,
-          taskPath: row.taskPath,
-          channel: channel.toString('utf8'),
-          value: [type.toString('utf8'), bytes],
-        });
-      }
-      return out;
-    });
+    return this.storage.read(orgScope(orgId), (r) =>
+      this.readWrites(r, orgId, threadId, checkpointNs, checkpointId),
+    );
   }
 
   /** Deletes every checkpoint, value and write of the thread, in this org only. */
@@ -201,6 +208,54 @@ export class LangGraphThreadService {
     assertConversationId(threadId);
     await this.orgs.require(orgId);
     await this.storage.transaction(orgScope(orgId), (tx) => tx.langgraph.deleteThread(orgId, threadId));
+  }
+
+  private async readValues(
+    r: Repositories,
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    versions: ReadonlyArray<readonly [channel: string, version: string]>,
+  ): Promise<Map<string, Typed>> {
+    const out = new Map<string, Typed>();
+    for (const [channel, version] of versions) {
+      const row = await r.langgraph.findChannelValue(orgId, threadId, checkpointNs, channel, version);
+      if (row === null) continue;
+      const where = aad('channel', orgId, threadId, checkpointNs, row.checkpointId, channel, version);
+      const [status, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
+        Buffer,
+        Buffer,
+        Buffer,
+      ];
+      if (status.toString() === 'value') out.set(channel, [type.toString('utf8'), bytes]);
+    }
+    return out;
+  }
+
+  private async readWrites(
+    r: Repositories,
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string,
+  ): Promise<ThreadWrite[]> {
+    const out: ThreadWrite[] = [];
+    for (const row of await r.langgraph.findWrites(orgId, threadId, checkpointNs, checkpointId)) {
+      const where = aad('write', orgId, threadId, checkpointNs, checkpointId, row.taskId, row.idx);
+      const [channel, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
+        Buffer,
+        Buffer,
+        Buffer,
+      ];
+      out.push({
+        taskId: row.taskId,
+        idx: row.idx,
+        taskPath: row.taskPath,
+        channel: channel.toString('utf8'),
+        value: [type.toString('utf8'), bytes],
+      });
+    }
+    return out;
   }
 
   private async openCheckpoint(

@@ -39,3 +39,17 @@ export interface ThreadQuery {
   before: string | null;
   limit: number | null;
 }
+
+/** What the caller's decoder makes of an opened checkpoint, and which channel versions to fetch with it. */
+export interface DecodedCheckpoint<T> {
+  decoded: T;
+  channels: ReadonlyArray<readonly [channel: string, version: string]>;
+}
+
+/** A checkpoint read together with its channel values and pending writes (one read). */
+export interface LoadedCheckpoint<T> {
+  stored: ThreadCheckpoint;
+  decoded: T;
+  values: Map<string, Typed>;
+  writes: ThreadWrite[];
+}
