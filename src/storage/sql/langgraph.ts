@@ -36,30 +36,30 @@ interface WriteColumns {
   sealed: Buffer;
 }
 
-const CKPT =
+const COLUMNS =
   'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, key_version, nonce, sealed, created_at';
 // A checkpoint put again under the same id replaces the stored one (as LangGraph's own savers do).
 const PUT_CHECKPOINT = sql(
   'lg_put_checkpoint',
-  `INSERT INTO lg_checkpoints (org_id, ${CKPT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO lg_checkpoints (org_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
      parent_checkpoint_id = excluded.parent_checkpoint_id, key_version = excluded.key_version,
      nonce = excluded.nonce, sealed = excluded.sealed, created_at = excluded.created_at`,
 );
 const FIND_CHECKPOINT = sql(
   'lg_find_checkpoint',
-  `SELECT ${CKPT} FROM lg_checkpoints
+  `SELECT ${COLUMNS} FROM lg_checkpoints
    WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
 );
 const FIND_LATEST = sql(
   'lg_find_latest',
-  `SELECT ${CKPT} FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?
+  `SELECT ${COLUMNS} FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?
    ORDER BY checkpoint_id DESC LIMIT 1`,
 );
 // Checkpoint ids are uuid6 (time-ordered): newest first is descending id, as LangGraph lists them.
 const LIST = sql(
   'lg_list',
-  `SELECT ${CKPT} FROM lg_checkpoints
+  `SELECT ${COLUMNS} FROM lg_checkpoints
    WHERE org_id = ?
      AND (CAST(? AS TEXT) IS NULL OR thread_id = ?)
      AND (CAST(? AS TEXT) IS NULL OR checkpoint_ns = ?)
@@ -83,16 +83,14 @@ const FIND_CHANNEL_VALUE = sql(
    WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?`,
 );
 
-const WRITE_COLUMNS =
-  'org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed';
 const INSERT_WRITE = sql(
   'lg_insert_write',
-  `INSERT INTO lg_writes (${WRITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO lg_writes (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`,
 );
 const REPLACE_WRITE = sql(
   'lg_replace_write',
-  `INSERT INTO lg_writes (${WRITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO lg_writes (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET
      task_path = excluded.task_path, key_version = excluded.key_version,
      nonce = excluded.nonce, sealed = excluded.sealed`,
