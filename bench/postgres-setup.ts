@@ -12,6 +12,8 @@ export interface BenchSchema {
   runtimeRole: string;
   /** The schema both roles work in (search_path). */
   schema: string;
+  /** The administrator URL the schema was made with (LangGraph's PostgresSaver floor creates its own schema). */
+  adminUrl: string;
   dispose(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function createBenchSchema(): Promise<BenchSchema> {
     runtimeUrl: urlAs(runtime),
     runtimeRole: runtime,
     schema: id,
+    adminUrl,
     async dispose() {
       await admin.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ANY($1::text[])',

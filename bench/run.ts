@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openVault } from '../src/vault.js';
 import { authCases } from './auth-cases.js';
 import { buildDataset } from './dataset.js';
@@ -69,25 +70,35 @@ async function runPostgres(): Promise<void> {
     masterKey: randomBytes(32).toString('base64'),
     warn: () => {},
   });
+  let floorEnd = async () => {};
   try {
     const t0 = performance.now();
     const data = await buildDataset(vault);
     const setupMs = Math.round(performance.now() - t0);
     const results: Record<string, CaseResult> = {};
     const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
-    const lgFloor = PostgresSaver.fromConnString(schema.ownerUrl, { schema: schema.schema });
+    // LangGraph's saver creates its schema itself: a sibling schema, made and dropped as administrator.
+    const floorSchema = `${schema.schema}_lgfloor`;
+    const lgFloor = PostgresSaver.fromConnString(schema.adminUrl, { schema: floorSchema });
+    floorEnd = async () => {
+      const admin = new pg.Client({ connectionString: schema.adminUrl });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(floorSchema)} CASCADE`);
+      await admin.end();
+      await lgFloor.end();
+    };
     await lgFloor.setup();
     const lg = await langgraphCases(vault, data.orgs[0] as string, lgFloor);
     for (const c of [...(await postgresCases(vault, schema, data)), ...lg]) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
-    await lgFloor.end();
     printTable(
       results,
       `orgvault bench: engine=postgres, ${data.orgs.length} orgs x ${data.pairs.length / data.orgs.length} modules (setup ${setupMs} ms); ratio = floor/orgvault, target <= 1.5; rls rows: ratio = RLS overhead (copy without RLS / with), target <= 1.2`,
     );
     if (json) process.stdout.write(`${JSON.stringify({ engine: 'postgres', ops: results })}\n`);
   } finally {
+    await floorEnd();
     await vault.close();
     await schema.dispose();
     rmSync(dir, { recursive: true, force: true });
