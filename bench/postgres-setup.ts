@@ -10,6 +10,10 @@ export interface BenchSchema {
   ownerUrl: string;
   runtimeUrl: string;
   runtimeRole: string;
+  /** The schema both roles work in (search_path). */
+  schema: string;
+  /** The administrator URL the schema was made with (LangGraph's PostgresSaver floor creates its own schema). */
+  adminUrl: string;
   dispose(): Promise<void>;
 }
 
@@ -39,6 +43,8 @@ export async function createBenchSchema(): Promise<BenchSchema> {
     ownerUrl: urlAs(owner),
     runtimeUrl: urlAs(runtime),
     runtimeRole: runtime,
+    schema: id,
+    adminUrl,
     async dispose() {
       await admin.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ANY($1::text[])',

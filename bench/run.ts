@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openVault } from '../src/vault.js';
 import { authCases } from './auth-cases.js';
 import { buildDataset } from './dataset.js';
 import { type CaseResult, measure, printTable } from './harness.js';
+import { langgraphCases } from './langgraph-cases.js';
 import { sqliteCases } from './sqlite-cases.js';
 
 const args = new Set(process.argv.slice(2));
@@ -34,7 +36,14 @@ async function main(): Promise<void> {
     const data = await buildDataset(vault);
     const setupMs = Math.round(performance.now() - t0);
     const results: Record<string, CaseResult> = {};
-    for (const c of [...sqliteCases(vault, path, data), ...(await authCases(vault, path, data.orgs))]) {
+    const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
+    const lgFloor = SqliteSaver.fromConnString(join(dir, 'langgraph-floor.db'));
+    const lg = await langgraphCases(vault, data.orgs[0] as string, lgFloor);
+    for (const c of [
+      ...sqliteCases(vault, path, data),
+      ...(await authCases(vault, path, data.orgs)),
+      ...lg,
+    ]) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
     printTable(
@@ -61,12 +70,26 @@ async function runPostgres(): Promise<void> {
     masterKey: randomBytes(32).toString('base64'),
     warn: () => {},
   });
+  let floorEnd = async () => {};
   try {
     const t0 = performance.now();
     const data = await buildDataset(vault);
     const setupMs = Math.round(performance.now() - t0);
     const results: Record<string, CaseResult> = {};
-    for (const c of await postgresCases(vault, schema, data)) {
+    const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+    // LangGraph's saver creates its schema itself: a sibling schema, made and dropped as administrator.
+    const floorSchema = `${schema.schema}_lgfloor`;
+    const lgFloor = PostgresSaver.fromConnString(schema.adminUrl, { schema: floorSchema });
+    floorEnd = async () => {
+      const admin = new pg.Client({ connectionString: schema.adminUrl });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(floorSchema)} CASCADE`);
+      await admin.end();
+      await lgFloor.end();
+    };
+    await lgFloor.setup();
+    const lg = await langgraphCases(vault, data.orgs[0] as string, lgFloor);
+    for (const c of [...(await postgresCases(vault, schema, data)), ...lg]) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
     printTable(
@@ -75,6 +98,7 @@ async function runPostgres(): Promise<void> {
     );
     if (json) process.stdout.write(`${JSON.stringify({ engine: 'postgres', ops: results })}\n`);
   } finally {
+    await floorEnd();
     await vault.close();
     await schema.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -33,6 +33,7 @@ export {
   type NexusImportResult,
 } from './importers/nexus/import-nexus.js';
 export type { NexusImportReport } from './importers/nexus/report.js';
+export type { OrgLangGraph } from './langgraph/org-langgraph.js';
 export type { ModuleRecord } from './modules/module-record.js';
 export type { HealthStatus, ModuleStatus } from './modules/module-statuses.js';
 export type { OrgRow } from './storage/rows.js';

@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { CredentialService } from './credentials/credential-service.js';
 import type { OrgKeyService } from './crypto/org-keys.js';
+import type { LangGraphThreadService } from './langgraph/thread-service.js';
 import type { ModuleService } from './modules/module-service.js';
 import type { OrgDirectory } from './orgs/org-directory.js';
 import type { Storage } from './storage/storage.js';
@@ -32,6 +33,8 @@ export interface VaultServices {
   keyVerifier: KeyVerifier;
   bootstrapper: Bootstrapper;
   conversations: ConversationService;
+  /** LangGraph threads, sealed per org (OrgvaultSaver's storage). */
+  langgraph: LangGraphThreadService;
 }
 
 /** The property key under which a Vault keeps its services; not exported from the package root. */

@@ -23,6 +23,8 @@ import { OrgCredentials } from './credentials/org-credentials.js';
 import { loadMasterKeys, MasterKeyring } from './crypto/master-keyring.js';
 import { OrgKeyService } from './crypto/org-keys.js';
 import { DEFAULT_ORG, type OrgId, orgIdOf } from './ids.js';
+import { OrgLangGraph } from './langgraph/org-langgraph.js';
+import { LangGraphThreadService } from './langgraph/thread-service.js';
 import { DEFAULT_FAILURE_THRESHOLD } from './modules/module-health.js';
 import type { ModuleRecord } from './modules/module-record.js';
 import { ModuleService } from './modules/module-service.js';
@@ -53,6 +55,8 @@ export class OrgVault {
   readonly keys: OrgApiKeys;
   readonly conversations: OrgConversations;
   readonly audit: OrgAudit;
+  /** The org's LangGraph threads, as `OrgvaultSaver` (`orgvault/langgraph`) keeps them. */
+  readonly langgraph: OrgLangGraph;
 
   /** `orgId` has been checked (see Vault.org); `actor` is who acts through this handle. */
   constructor(services: VaultServices, orgId: OrgId, actor: ActorContext) {
@@ -62,6 +66,7 @@ export class OrgVault {
     this.keys = new OrgApiKeys(services.apiKeys, orgId, actor);
     this.conversations = new OrgConversations(services.conversations, orgId, actor);
     this.audit = new OrgAudit(services, orgId);
+    this.langgraph = new OrgLangGraph(services.langgraph, orgId);
   }
 }
 
@@ -227,6 +232,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       keyVerifier,
       bootstrapper,
       conversations,
+      langgraph: new LangGraphThreadService({ storage, orgs, orgKeys, clock }),
     });
   } catch (err) {
     await storage.close();

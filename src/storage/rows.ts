@@ -164,3 +164,47 @@ export interface CheckpointRow {
   createdAt: string;
   updatedAt: string;
 }
+
+/** What every sealed LangGraph row carries: the data key version and AES-GCM output (see src/langgraph/thread-service.ts). */
+export interface SealedColumns {
+  keyVersion: number;
+  nonce: Buffer;
+  sealed: Buffer;
+}
+
+/** One LangGraph checkpoint (its channel values apart), sealed under the org's data key. */
+export interface LangGraphCheckpointRow extends SealedColumns {
+  threadId: string;
+  checkpointNs: string;
+  checkpointId: string;
+  parentCheckpointId: string | null;
+  createdAt: string;
+}
+
+/** One version of one channel's value, written by the checkpoint that introduced it (a delta). */
+export interface LangGraphChannelValueRow extends SealedColumns {
+  threadId: string;
+  checkpointNs: string;
+  channel: string;
+  version: string;
+  checkpointId: string;
+}
+
+/** One pending write of a task against a checkpoint; channel and value are inside `sealed`. */
+export interface LangGraphWriteRow extends SealedColumns {
+  threadId: string;
+  checkpointNs: string;
+  checkpointId: string;
+  taskId: string;
+  idx: number;
+  taskPath: string;
+}
+
+/** Which checkpoints to list: null means any (thread, namespace); `before` is exclusive. */
+export interface LangGraphCheckpointQuery {
+  threadId: string | null;
+  checkpointNs: string | null;
+  checkpointId: string | null;
+  before: string | null;
+  limit: number | null;
+}

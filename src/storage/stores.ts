@@ -17,6 +17,10 @@ import type {
   CredentialRow,
   CredentialWrite,
   HealthUpdate,
+  LangGraphChannelValueRow,
+  LangGraphCheckpointQuery,
+  LangGraphCheckpointRow,
+  LangGraphWriteRow,
   MasterKeyCheckRow,
   ModuleFilter,
   ModuleImport,
@@ -155,6 +159,41 @@ export interface CheckpointStore {
   saveCheckpoint(orgId: string, conversationId: string, state: AgentState, now: string): Promise<number>;
 }
 
+/** LangGraph threads of an org (rows arrive sealed; src/langgraph/thread-service.ts seals and opens). */
+export interface LangGraphStore {
+  /** Insert, or replace the checkpoint stored under the same id. */
+  putCheckpoint(orgId: string, row: LangGraphCheckpointRow): Promise<void>;
+  /** The given checkpoint, or with a null id the thread namespace's newest. */
+  findCheckpoint(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string | null,
+  ): Promise<LangGraphCheckpointRow | null>;
+  /** Newest first. */
+  listCheckpoints(orgId: string, query: LangGraphCheckpointQuery): Promise<LangGraphCheckpointRow[]>;
+  /** Kept as first written when the (channel, version) is already stored. */
+  putChannelValue(orgId: string, row: LangGraphChannelValueRow): Promise<void>;
+  findChannelValue(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    channel: string,
+    version: string,
+  ): Promise<LangGraphChannelValueRow | null>;
+  /** With replace, overwrites the same (task, idx); otherwise an existing one is kept. */
+  putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): Promise<void>;
+  /** In LangGraph's order: task path, task id, index. */
+  findWrites(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string,
+  ): Promise<LangGraphWriteRow[]>;
+  /** Every namespace of the thread, in this org only; the number of rows deleted. */
+  deleteThread(orgId: string, threadId: string): Promise<number>;
+}
+
 /** Everything a transaction (or a read) can reach. */
 export interface Repositories {
   orgs: OrgStore;
@@ -165,6 +204,7 @@ export interface Repositories {
   apiKeys: ApiKeyStore;
   audit: AuditStore;
   checkpoints: CheckpointStore;
+  langgraph: LangGraphStore;
   /**
    * Runs the callback once this unit of work has committed (at once for a read), never after a
    * rollback: lets a cache remember only what is really stored (e.g. an org data key created or

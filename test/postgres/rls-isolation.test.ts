@@ -92,6 +92,18 @@ describe.skipIf(!POSTGRES_URL)(
         'checkpoints',
         "INSERT INTO checkpoints (org_id, conversation_id, state, version, created_at, updated_at) VALUES ('org-b', 'c2', '{}', 1, 'now', 'now')",
       ],
+      [
+        'lg_checkpoints',
+        "INSERT INTO lg_checkpoints (org_id, thread_id, checkpoint_ns, checkpoint_id, key_version, nonce, sealed, created_at) VALUES ('org-b', 't2', '', 'c2', 1, '\\x00', '\\x00', 'now')",
+      ],
+      [
+        'lg_channel_values',
+        "INSERT INTO lg_channel_values (org_id, thread_id, checkpoint_ns, channel, version, checkpoint_id, key_version, nonce, sealed) VALUES ('org-b', 't2', '', 'm', '1', 'c2', 1, '\\x00', '\\x00')",
+      ],
+      [
+        'lg_writes',
+        "INSERT INTO lg_writes (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed) VALUES ('org-b', 't2', '', 'c2', 'k', 0, '', 1, '\\x00', '\\x00')",
+      ],
     ];
     it.each(inserts)('INSERT of an org B row into %s while org A is set is refused', async (_table, sql) => {
       await expect(inScope(['orgvault.org_id', 'org-a'], () => runtime.query(sql))).rejects.toThrow(

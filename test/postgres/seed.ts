@@ -41,6 +41,21 @@ export async function seedTwoOrgs(runtime: pg.ClientBase, orgs: string[]): Promi
       "INSERT INTO checkpoints (org_id, conversation_id, state, version, created_at, updated_at) VALUES ($1, 'c1', '{}', 1, $2, $2)",
       [org, now],
     );
+    await runtime.query(
+      `INSERT INTO lg_checkpoints (org_id, thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, key_version, nonce, sealed, created_at)
+       VALUES ($1, 't1', '', 'c1', NULL, 1, '\\x00', '\\x00', $2)`,
+      [org, now],
+    );
+    await runtime.query(
+      `INSERT INTO lg_channel_values (org_id, thread_id, checkpoint_ns, channel, version, checkpoint_id, key_version, nonce, sealed)
+       VALUES ($1, 't1', '', 'messages', '1', 'c1', 1, '\\x00', '\\x00')`,
+      [org],
+    );
+    await runtime.query(
+      `INSERT INTO lg_writes (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed)
+       VALUES ($1, 't1', '', 'c1', 'task', 0, '', 1, '\\x00', '\\x00')`,
+      [org],
+    );
   }
   await runtime.query('COMMIT');
 }

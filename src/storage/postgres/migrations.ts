@@ -21,8 +21,8 @@ export interface PgMigration {
   sql: string;
 }
 
-/** The tables that carry org_id and must be guarded by RLS (checked at start-up and by doctor). */
-export const TENANT_TABLES = [
+/** The tenant tables of migration 1 (a released migration: this list never changes). */
+const V1_TENANT_TABLES = [
   'organizations',
   'modules',
   'credentials',
@@ -31,6 +31,12 @@ export const TENANT_TABLES = [
   'audit_events',
   'checkpoints',
 ] as const;
+
+/** The tenant tables of migration 4: LangGraph threads (src/storage/sql/langgraph.ts). */
+const V4_TENANT_TABLES = ['lg_checkpoints', 'lg_channel_values', 'lg_writes'] as const;
+
+/** The tables that carry org_id and must be guarded by RLS (checked at start-up and by doctor). */
+export const TENANT_TABLES = [...V1_TENANT_TABLES, ...V4_TENANT_TABLES] as const;
 
 /** Tables the runtime role reads and writes without RLS: no tenant data in them. */
 export const SHARED_TABLES = ['master_keys', 'deployment_marks'] as const;
@@ -153,7 +159,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
         PRIMARY KEY (org_id, conversation_id)
       );
 
-      ${TENANT_TABLES.map(rls).join('\n')}
+      ${V1_TENANT_TABLES.map(rls).join('\n')}
 
       CREATE POLICY auth_read ON api_keys FOR SELECT USING (${AUTH});
       CREATE POLICY auth_touch ON api_keys FOR UPDATE USING (${AUTH}) WITH CHECK (${AUTH});
@@ -188,6 +194,53 @@ export const PG_MIGRATIONS: PgMigration[] = [
         name  text COLLATE "C" PRIMARY KEY,
         at    text NOT NULL
       );
+    `,
+  },
+  {
+    version: 4,
+    name: 'langgraph: checkpoints, channel values and pending writes of LangGraph threads, sealed per org',
+    sql: `
+      CREATE TABLE lg_checkpoints (
+        org_id                text COLLATE "C" NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id             text COLLATE "C" NOT NULL,
+        checkpoint_ns         text COLLATE "C" NOT NULL,
+        checkpoint_id         text COLLATE "C" NOT NULL,
+        parent_checkpoint_id  text COLLATE "C",
+        key_version           integer NOT NULL,
+        nonce                 bytea NOT NULL,
+        sealed                bytea NOT NULL,
+        created_at            text NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, checkpoint_id)
+      );
+
+      CREATE TABLE lg_channel_values (
+        org_id         text COLLATE "C" NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id      text COLLATE "C" NOT NULL,
+        checkpoint_ns  text COLLATE "C" NOT NULL,
+        channel        text COLLATE "C" NOT NULL,
+        version        text COLLATE "C" NOT NULL,
+        checkpoint_id  text COLLATE "C" NOT NULL,
+        key_version    integer NOT NULL,
+        nonce          bytea NOT NULL,
+        sealed         bytea NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, channel, version)
+      );
+
+      CREATE TABLE lg_writes (
+        org_id         text COLLATE "C" NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id      text COLLATE "C" NOT NULL,
+        checkpoint_ns  text COLLATE "C" NOT NULL,
+        checkpoint_id  text COLLATE "C" NOT NULL,
+        task_id        text COLLATE "C" NOT NULL,
+        idx            integer NOT NULL,
+        task_path      text COLLATE "C" NOT NULL,
+        key_version    integer NOT NULL,
+        nonce          bytea NOT NULL,
+        sealed         bytea NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+      );
+
+      ${V4_TENANT_TABLES.map(rls).join('\n')}
     `,
   },
 ];

@@ -4,6 +4,7 @@ import { SqlAuditStore } from './audit.js';
 import { SqlCheckpointStore } from './checkpoints.js';
 import { SqlCredentialStore } from './credentials.js';
 import type { Executor } from './executor.js';
+import { SqlLangGraphStore } from './langgraph.js';
 import { SqlModuleStore } from './modules.js';
 import { SqlMasterKeyStore, SqlOrgKeyStore } from './org-keys.js';
 import { SqlOrgStore } from './orgs.js';
@@ -20,5 +21,6 @@ export function repositoriesOf(x: Executor, afterCommit: (callback: () => void) 
     apiKeys: new SqlApiKeyStore(x),
     audit: new SqlAuditStore(x),
     checkpoints: new SqlCheckpointStore(x),
+    langgraph: new SqlLangGraphStore(x),
   };
 }

@@ -135,4 +135,49 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'langgraph: checkpoints, channel values and pending writes of LangGraph threads, sealed per org',
+    sql: `
+      CREATE TABLE lg_checkpoints (
+        org_id                TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id             TEXT NOT NULL,
+        checkpoint_ns         TEXT NOT NULL,
+        checkpoint_id         TEXT NOT NULL,
+        parent_checkpoint_id  TEXT,
+        key_version           INTEGER NOT NULL,
+        nonce                 BLOB NOT NULL,
+        sealed                BLOB NOT NULL,
+        created_at            TEXT NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, checkpoint_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE lg_channel_values (
+        org_id         TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id      TEXT NOT NULL,
+        checkpoint_ns  TEXT NOT NULL,
+        channel        TEXT NOT NULL,
+        version        TEXT NOT NULL,
+        checkpoint_id  TEXT NOT NULL,
+        key_version    INTEGER NOT NULL,
+        nonce          BLOB NOT NULL,
+        sealed         BLOB NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, channel, version)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE lg_writes (
+        org_id         TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id      TEXT NOT NULL,
+        checkpoint_ns  TEXT NOT NULL,
+        checkpoint_id  TEXT NOT NULL,
+        task_id        TEXT NOT NULL,
+        idx            INTEGER NOT NULL,
+        task_path      TEXT NOT NULL,
+        key_version    INTEGER NOT NULL,
+        nonce          BLOB NOT NULL,
+        sealed         BLOB NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,0 +1,240 @@
+import type { RunnableConfig } from '@langchain/core/runnables';
+import {
+  BaseCheckpointSaver,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  compareWritesSortKeys,
+  copyCheckpoint,
+  getCheckpointId,
+  maxChannelVersion,
+  type PendingWrite,
+  type SerializerProtocol,
+  TASKS,
+  WRITES_IDX_MAP,
+  writesSortKey,
+} from '@langchain/langgraph-checkpoint';
+import { VaultError } from '../errors.js';
+import type { OrgVault } from '../vault.js';
+import type { OrgLangGraph } from './org-langgraph.js';
+import type { ThreadCheckpoint, ThreadWrite, Typed } from './thread-types.js';
+
+/**
+ * A LangGraph.js checkpoint saver bound to one org: `new OrgvaultSaver(vault.org('acme'))`.
+ * `thread_id` is a conversation id of that org; every checkpoint, channel value and pending write
+ * is sealed under the org's data key (src/langgraph/thread-service.ts). It holds the org's narrow
+ * LangGraph handle only, so it cannot read, list or delete another org's threads, and a config
+ * whose `configurable.org_id` names another org is refused rather than quietly served from this one.
+ */
+export class OrgvaultSaver extends BaseCheckpointSaver {
+  readonly orgId: string;
+  readonly #threads: OrgLangGraph;
+
+  constructor(org: OrgVault, serde?: SerializerProtocol) {
+    super(serde);
+    this.orgId = org.orgId;
+    this.#threads = org.langgraph;
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    this.assertOrg(config);
+    const threadId = config.configurable?.thread_id as string | undefined;
+    if (threadId === undefined) return undefined;
+    const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    const loaded = await this.#threads.loadCheckpoint(threadId, ns, getCheckpointId(config) || null, (c) =>
+      this.decode(c),
+    );
+    return loaded === null
+      ? undefined
+      : this.tuple(loaded.stored, loaded.decoded, loaded.values, loaded.writes);
+  }
+
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    this.assertOrg(config);
+    const { before, filter } = options;
+    if (before) this.assertOrg(before);
+    let remaining = options.limit;
+    if (remaining !== undefined && remaining <= 0) return;
+    const c = config.configurable ?? {};
+    // The metadata is sealed: a filter is applied once opened, so the limit can only go to SQL without one.
+    const rows = await this.#threads.listCheckpoints({
+      threadId: (c.thread_id as string | undefined) ?? null,
+      checkpointNs: (c.checkpoint_ns as string | undefined) ?? null,
+      checkpointId: (c.checkpoint_id as string | undefined) || null,
+      before: (before?.configurable?.checkpoint_id as string | undefined) ?? null,
+      limit: filter === undefined ? (remaining ?? null) : null,
+    });
+    for (const row of rows) {
+      const metadata = (await this.serde.loadsTyped(...row.metadata)) as CheckpointMetadata;
+      const meta = metadata as Record<string, unknown>;
+      if (filter && !Object.entries(filter).every(([key, value]) => meta[key] === value)) continue;
+      if (remaining !== undefined) {
+        if (remaining <= 0) break;
+        remaining -= 1;
+      }
+      const { decoded, channels } = await this.decode(row);
+      const values = await this.#threads.channelValues(row.threadId, row.checkpointNs, channels);
+      const writes = await this.#threads.writes(row.threadId, row.checkpointNs, row.checkpointId);
+      yield await this.tuple(row, decoded, values, writes, metadata);
+    }
+  }
+
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    this.assertOrg(config);
+    const threadId = config.configurable?.thread_id as string | undefined;
+    if (threadId === undefined) throw missing('put checkpoint', 'thread_id');
+    const checkpointNs = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    const copy = copyCheckpoint(checkpoint);
+    const values = copy.channel_values;
+    // Channel values are stored apart, only those newVersions says changed (a delta, as LangGraph's own savers do).
+    const channelValues = await Promise.all(
+      Object.entries(newVersions).map(async ([channel, version]) => ({
+        channel,
+        version: String(version),
+        value: channel in values ? await this.serde.dumpsTyped(values[channel]) : null,
+      })),
+    );
+    const [sealedCheckpoint, sealedMetadata] = await Promise.all([
+      this.serde.dumpsTyped({ ...copy, channel_values: {} }),
+      this.serde.dumpsTyped(metadata),
+    ]);
+    await this.#threads.putCheckpoint(
+      {
+        threadId,
+        checkpointNs,
+        checkpointId: checkpoint.id,
+        parentCheckpointId: (config.configurable?.checkpoint_id as string | undefined) ?? null,
+        checkpoint: sealedCheckpoint,
+        metadata: sealedMetadata,
+      },
+      channelValues,
+    );
+    return {
+      configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id },
+    };
+  }
+
+  async putWrites(
+    config: RunnableConfig,
+    writes: PendingWrite[],
+    taskId: string,
+    taskPath?: string,
+  ): Promise<void> {
+    this.assertOrg(config);
+    const threadId = config.configurable?.thread_id as string | undefined;
+    const checkpointId = config.configurable?.checkpoint_id as string | undefined;
+    if (threadId === undefined) throw missing('put writes', 'thread_id');
+    if (checkpointId === undefined) throw missing('put writes', 'checkpoint_id');
+    const checkpointNs = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
+    const rows: ThreadWrite[] = await Promise.all(
+      writes.map(async ([channel, value], i) => ({
+        taskId,
+        // Special channels (errors, interrupts, ...) take a fixed negative index: a retry replaces them.
+        idx: WRITES_IDX_MAP[channel] ?? i,
+        taskPath: taskPath ?? '',
+        channel,
+        value: await this.serde.dumpsTyped(value),
+      })),
+    );
+    await this.#threads.putWrites(threadId, checkpointNs, checkpointId, rows);
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    await this.#threads.deleteThread(threadId);
+  }
+
+  /** Refuses a config meant for another org: serving it from this org would silently mix tenants. */
+  private assertOrg(config: RunnableConfig): void {
+    const named = config.configurable?.org_id;
+    if (named !== undefined && named !== null && named !== this.orgId) {
+      throw new VaultError(
+        'FORBIDDEN',
+        `this OrgvaultSaver is bound to org "${this.orgId}" but the config names org "${String(named)}": use a saver of that org`,
+      );
+    }
+  }
+
+  /** The opened checkpoint as LangGraph's type, and the channel versions whose values it needs. */
+  private async decode(
+    stored: ThreadCheckpoint,
+  ): Promise<{ decoded: Checkpoint; channels: [string, string][] }> {
+    const decoded = (await this.serde.loadsTyped(...stored.checkpoint)) as Checkpoint;
+    const channels = Object.entries(decoded.channel_versions ?? {}).map(
+      ([c, v]) => [c, String(v)] as [string, string],
+    );
+    return { decoded, channels };
+  }
+
+  private async tuple(
+    stored: ThreadCheckpoint,
+    checkpoint: Checkpoint,
+    values: Map<string, Typed>,
+    writes: ThreadWrite[],
+    knownMetadata?: CheckpointMetadata,
+  ): Promise<CheckpointTuple> {
+    const { threadId, checkpointNs, checkpointId, parentCheckpointId } = stored;
+    const channelValues: Record<string, unknown> = {};
+    for (const [channel, typed] of values) channelValues[channel] = await this.serde.loadsTyped(...typed);
+    checkpoint.channel_values = channelValues;
+    if (checkpoint.v < 4 && parentCheckpointId !== null) {
+      await this.migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId);
+    }
+    writes.sort((a, b) =>
+      compareWritesSortKeys(
+        writesSortKey(a.taskPath, a.taskId, a.idx),
+        writesSortKey(b.taskPath, b.taskId, b.idx),
+      ),
+    );
+    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
+      writes.map(
+        async (w) => [w.taskId, w.channel, await this.serde.loadsTyped(...w.value)] as CheckpointPendingWrite,
+      ),
+    );
+    const tuple: CheckpointTuple = {
+      config: {
+        configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpointId },
+      },
+      checkpoint,
+      metadata: knownMetadata ?? ((await this.serde.loadsTyped(...stored.metadata)) as CheckpointMetadata),
+      pendingWrites,
+    };
+    if (parentCheckpointId !== null) {
+      tuple.parentConfig = {
+        configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: parentCheckpointId },
+      };
+    }
+    return tuple;
+  }
+
+  /** Checkpoints before format 4 kept pending sends as the parent's TASKS writes: brought into the channel, as LangGraph's savers do. */
+  private async migratePendingSends(
+    checkpoint: Checkpoint,
+    threadId: string,
+    checkpointNs: string,
+    parentCheckpointId: string,
+  ): Promise<void> {
+    const parentWrites = await this.#threads.writes(threadId, checkpointNs, parentCheckpointId);
+    const sends = await Promise.all(
+      parentWrites.filter((w) => w.channel === TASKS).map((w) => this.serde.loadsTyped(...w.value)),
+    );
+    checkpoint.channel_values[TASKS] = sends;
+    const versions = Object.values(checkpoint.channel_versions ?? {});
+    checkpoint.channel_versions = checkpoint.channel_versions ?? {};
+    checkpoint.channel_versions[TASKS] =
+      versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+}
+
+function missing(what: string, field: string): Error {
+  return new Error(
+    `Failed to ${what}: the RunnableConfig has no "${field}" in its "configurable" (a checkpointer needs e.g. { configurable: { thread_id: "<conversation id>" } })`,
+  );
+}
