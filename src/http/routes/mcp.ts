@@ -1,0 +1,126 @@
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasPermission } from '../../auth/permissions.js';
+import { ArgumentCheck } from '../../mcp/argument-check.js';
+import { createMcpServer } from '../../mcp/mcp-server.js';
+import { VERSION } from '../../version.js';
+import { recordDenied } from '../auth-hook.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
+import { callerOf, orgOf } from '../route-config.js';
+import type { RouteDeps } from './deps.js';
+
+const jsonRpcError = (reply: FastifyReply, status: number, code: number, message: string) =>
+  reply
+    .code(status)
+    .header('content-type', 'application/json')
+    .send(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+
+const MCP_DESCRIPTION =
+  'MCP Streamable HTTP (stateless, JSON responses). tools/list needs read_config; tools/call needs invoke_modules. ' +
+  'Tools are the actions of the enabled executable modules of the caller org, named <category>__<platform>__<action>.';
+
+/**
+ * POST /v1/mcp: the MCP server of the caller's org, over the SDK's Streamable HTTP transport in
+ * stateless mode (a server and a transport per request; nothing is kept between requests). The
+ * route needs read_config, what tools/list needs; tools/call checks invoke_modules itself, so a
+ * viewer lists but cannot call. The API key authenticates the caller here and goes no further:
+ * upstream requests carry only the module's own credential.
+ *
+ * Registered in a context of its own so the body reaches the route as text: a body that is not
+ * JSON is a JSON-RPC parse error (-32700), as MCP clients expect, not a problem document.
+ */
+export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
+  const argumentCheck = new ArgumentCheck();
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+
+    scope.post(
+      '/v1/mcp',
+      {
+        config: { permission: 'read_config' },
+        schema: {
+          summary: 'MCP server of the caller org (Streamable HTTP, stateless)',
+          description: MCP_DESCRIPTION,
+          tags: ['mcp'],
+        },
+      },
+      async (request: FastifyRequest<{ Body: string | undefined }>, reply) => {
+        const text = request.body ?? '';
+        if (jsonDepthExceeds(text)) {
+          return jsonRpcError(
+            reply,
+            400,
+            -32600,
+            `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+          );
+        }
+        let message: unknown;
+        try {
+          message = JSON.parse(text);
+        } catch {
+          return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
+        }
+        const { role } = callerOf(request);
+        const server = createMcpServer({
+          org: orgOf(vault, request),
+          argumentCheck,
+          version: VERSION,
+          mayCall: async () => {
+            if (hasPermission(role, 'invoke_modules')) return true;
+            await recordDenied(vault, request, 'invoke_modules', 'MCP_TOOLS_CALL');
+            return false;
+          },
+          onInternalError: (err) => request.log.error({ err }, 'MCP request failed'),
+        });
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: undefined,
+          enableJsonResponse: true,
+        });
+        // The transport writes the answer itself; Fastify's onSend hooks do not run for it.
+        reply.raw.setHeader('x-request-id', request.id);
+        reply.hijack();
+        reply.raw.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
+        try {
+          await server.connect(transport);
+          await transport.handleRequest(request.raw, reply.raw, message);
+        } catch (err) {
+          request.log.error({ err }, 'MCP transport failed');
+          if (!reply.raw.headersSent) {
+            reply.raw.writeHead(500, { 'content-type': 'application/json' });
+            reply.raw.end(
+              JSON.stringify({
+                jsonrpc: '2.0',
+                error: { code: -32603, message: 'internal error' },
+                id: null,
+              }),
+            );
+          }
+        }
+      },
+    );
+
+    // A stateless server has no stream to offer (GET) and no session to end (DELETE): 405, as the
+    // Streamable HTTP transport specifies, after the same authentication as POST.
+    for (const method of ['GET', 'DELETE'] as const) {
+      scope.route({
+        method,
+        url: '/v1/mcp',
+        config: { permission: 'read_config' },
+        schema: { summary: `MCP ${method}: 405, the server is stateless`, tags: ['mcp'] },
+        handler: async (_request, reply) =>
+          jsonRpcError(
+            reply.header('allow', 'POST'),
+            405,
+            -32000,
+            'Method not allowed: this MCP server is stateless',
+          ),
+      });
+    }
+  });
+}
