@@ -1,9 +1,18 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hasPermission } from '../../src/auth/permissions.js';
 import { FORBIDDEN_ERROR } from '../../src/mcp/mcp-server.js';
 import { httpModule } from '../agent/support/fixtures.js';
 import { json, ModuleServer } from '../agent/support/module-server.js';
-import { type HttpWorld, httpWorld, type OrgKeys, orgWithKeys, wrongSecret } from '../http/support.js';
+import {
+  call,
+  type HttpWorld,
+  httpWorld,
+  type OrgKeys,
+  orgWithKeys,
+  ROLES,
+  wrongSecret,
+} from '../http/support.js';
 import { auditTrail } from '../support/audit-trail.js';
 import { selectedBackends } from '../support/backends.js';
 import { manifest } from '../support/manifests.js';
@@ -81,13 +90,11 @@ for (const backend of await selectedBackends()) {
         }),
       );
       await world.vault.org(a.orgId).credentials.store(MOD, { api_key: SECRET_A });
-      await world.vault
-        .org(b.orgId)
-        .modules.install(
-          httpModule(MOD, `${server.url()}/b`, {
-            actions: { search: { method: 'GET', path: '/search', query: ['q'] } },
-          }),
-        );
+      await world.vault.org(b.orgId).modules.install(
+        httpModule(MOD, `${server.url()}/b`, {
+          actions: { search: { method: 'GET', path: '/search', query: ['q'] } },
+        }),
+      );
       await world.vault.org(b.orgId).credentials.store(MOD, { api_key: SECRET_B });
       await world.vault.org(a.orgId).modules.install(manifest('demo/echo'));
     });
@@ -190,6 +197,58 @@ for (const backend of await selectedBackends()) {
         actorKeyId: a.keyIds.viewer,
         details: { route: '/v1/mcp', permission: 'invoke_modules' },
       });
+    });
+
+    it('tools/call is allowed exactly to the roles with invoke_modules; every role may list', async () => {
+      for (const role of ROLES) {
+        const client = await connect(a.keys[role]);
+        expect((await client.listTools()).tools.length).toBe(4);
+        const call = client.callTool({ name: 'demo__echo__echo', arguments: { role } });
+        if (hasPermission(role, 'invoke_modules')) {
+          expect((await call).structuredContent, role).toEqual({ input: { role }, credential_fields: [] });
+        } else {
+          expect((await rpcError(call)).code, role).toBe(FORBIDDEN_ERROR);
+        }
+      }
+      expect(ROLES.filter((r) => !hasPermission(r, 'invoke_modules'))).toEqual(['viewer']);
+    });
+
+    it("a manifest's own input_schema is listed and enforced", async () => {
+      const precise = {
+        type: 'object',
+        properties: { id: { type: 'integer', minimum: 1 }, fields: { enum: ['name', 'size'] } },
+        required: ['id'],
+        additionalProperties: false,
+      };
+      await world.vault.org(b.orgId).modules.install(
+        httpModule(MOD, `${server.url()}/a`, {
+          actions: {
+            get_item: { method: 'GET', path: '/items/{id}', query: ['fields'], input_schema: precise },
+          },
+        }),
+      );
+      const client = await connect(b.keys.operator);
+      expect((await client.listTools()).tools[0]?.inputSchema).toEqual(precise);
+      const refused = await client.callTool({
+        name: 'crm__widgets__get_item',
+        arguments: { id: 42, fields: 'colour' },
+      });
+      expect(refused.isError).toBe(true);
+      expect(server.seen).toEqual([]);
+      const ok = await client.callTool({
+        name: 'crm__widgets__get_item',
+        arguments: { id: 42, fields: 'size' },
+      });
+      expect(ok.structuredContent).toMatchObject({ status: 200, body: { query: { fields: 'size' } } });
+      expect(server.seen.map((s) => s.headers['x-api-key'])).toEqual([SECRET_B]);
+    });
+
+    it('MCP requests are counted under their route template in /metrics', async () => {
+      await (await connect(a.keys.viewer)).listTools();
+      const metrics = (await call(world.app, 'GET', '/metrics')).body;
+      expect(metrics).toMatch(
+        /orgvault_http_requests_total\{method="POST",route="\/v1\/mcp",status="200"\} [1-9]/,
+      );
     });
 
     it('no key and a wrong key are refused with 401 at connect', async () => {

@@ -7,6 +7,7 @@ import { VERSION } from '../../version.js';
 import { recordDenied } from '../auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
 import { callerOf, orgOf } from '../route-config.js';
+import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 const jsonRpcError = (reply: FastifyReply, status: number, code: number, message: string) =>
@@ -14,6 +15,13 @@ const jsonRpcError = (reply: FastifyReply, status: number, code: number, message
     .code(status)
     .header('content-type', 'application/json')
     .send(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+
+/** The JSON-RPC envelope, for the OpenAPI document only: the transport writes the answers itself. */
+const jsonRpcMessage = {
+  description: 'A JSON-RPC 2.0 message (or a batch of them)',
+  type: 'object',
+  additionalProperties: true,
+} as const;
 
 const MCP_DESCRIPTION =
   'MCP Streamable HTTP (stateless, JSON responses). tools/list needs read_config; tools/call needs invoke_modules. ' +
@@ -45,6 +53,18 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
           summary: 'MCP server of the caller org (Streamable HTTP, stateless)',
           description: MCP_DESCRIPTION,
           tags: ['mcp'],
+          // No type here: the body reaches the route as text (see above) and is parsed by it.
+          body: { description: 'A JSON-RPC 2.0 request or notification (application/json)' },
+          response: {
+            200: jsonRpcMessage,
+            202: { description: 'A notification or response was accepted', type: 'null' },
+            400: { ...jsonRpcMessage, description: 'Not JSON, not JSON-RPC, or a batch too large' },
+            406: {
+              ...jsonRpcMessage,
+              description: 'Accept must list application/json and text/event-stream',
+            },
+            ...errorResponses,
+          },
         },
       },
       async (request: FastifyRequest<{ Body: string | undefined }>, reply) => {
@@ -112,7 +132,11 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
         method,
         url: '/v1/mcp',
         config: { permission: 'read_config' },
-        schema: { summary: `MCP ${method}: 405, the server is stateless`, tags: ['mcp'] },
+        schema: {
+          summary: `MCP ${method}: 405, the server is stateless`,
+          tags: ['mcp'],
+          response: { 405: { ...jsonRpcMessage, description: 'Method not allowed' }, ...errorResponses },
+        },
         handler: async (_request, reply) =>
           jsonRpcError(
             reply.header('allow', 'POST'),
