@@ -6,8 +6,8 @@ import { describeError, EXIT } from './context.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerKeyCommands } from './key-commands.js';
-import { registerMcpCommand } from './mcp-command.js';
 import { registerMasterKeyCommands } from './master-key-commands.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerModuleCommands } from './module-commands.js';
 import { registerOrgCommands } from './org-commands.js';
@@ -59,7 +59,11 @@ export function buildProgram(): Command {
 function acceptJsonEverywhere(cmd: Command): void {
   for (const sub of cmd.commands) {
     if (sub.commands.length > 0) acceptJsonEverywhere(sub);
-    else if (sub.name() !== 'serve' && sub.name() !== 'mcp' && !sub.options.some((o) => o.long === '--json')) {
+    else if (
+      sub.name() !== 'serve' &&
+      sub.name() !== 'mcp' &&
+      !sub.options.some((o) => o.long === '--json')
+    ) {
       sub.option('--json', 'print JSON (this command always does)');
     }
   }
