@@ -301,6 +301,25 @@ for (const backend of await selectedBackends()) {
       });
     });
 
+    it('missing credentials and an open breaker are isError results, not protocol errors', async () => {
+      await world.vault.org(a.orgId).credentials.delete(MOD);
+      const client = await connect(a.keys.operator);
+      const noCredentials = await client.callTool({ name: 'crm__widgets__get_item', arguments: { id: 42 } });
+      expect(noCredentials.isError).toBe(true);
+      expect(noCredentials.structuredContent).toMatchObject({ error: { code: 'MODULE_NOT_EXECUTABLE' } });
+      await world.vault.org(a.orgId).credentials.store(MOD, { api_key: SECRET_A });
+      const threshold = world.vault.config.breakerFailureThreshold;
+      for (let i = 0; i < threshold; i++) {
+        expect((await client.callTool({ name: 'crm__widgets__broken', arguments: {} })).isError).toBe(true);
+      }
+      const open = await client.callTool({ name: 'crm__widgets__get_item', arguments: { id: 42 } });
+      expect(open.isError).toBe(true);
+      expect(open.structuredContent).toMatchObject({
+        error: { code: 'MODULE_UNHEALTHY', details: { retry_after_seconds: expect.any(Number) } },
+      });
+      expect(server.seen.length).toBe(threshold);
+    });
+
     it('each call is one audit event; with _meta.conversation_id it is a tool result of that conversation', async () => {
       const client = await connect(a.keys.operator);
       const before = (await auditTrail(world.vault, a.orgId)).length;
