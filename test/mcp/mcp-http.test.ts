@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasPermission } from '../../src/auth/permissions.js';
+import { MAX_MCP_BATCH } from '../../src/http/routes/mcp.js';
 import { FORBIDDEN_ERROR } from '../../src/mcp/mcp-server.js';
 import { httpModule } from '../agent/support/fixtures.js';
 import { json, ModuleServer } from '../agent/support/module-server.js';
@@ -365,10 +366,17 @@ for (const backend of await selectedBackends()) {
       const notRpc = await post(url, key, JSON.stringify({ hello: 'world' }));
       expect(notRpc.status).toBe(400);
       expect((await notRpc.json()).error.code).toBe(-32700);
-      const batch = Array.from({ length: 500 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tools/list' }));
+      const batch = Array.from({ length: MAX_MCP_BATCH + 1 }, (_, i) => ({
+        jsonrpc: '2.0',
+        id: i,
+        method: 'tools/list',
+      }));
       const batchAbuse = await post(url, key, JSON.stringify(batch));
       expect(batchAbuse.status).toBe(400);
       expect((await batchAbuse.json()).error.code).toBe(-32600);
+      const smallBatch = await post(url, key, JSON.stringify(batch.slice(0, 2)));
+      expect(smallBatch.status).toBe(200);
+      expect(((await smallBatch.json()) as Array<{ id: number }>).map((m) => m.id).sort()).toEqual([0, 1]);
       const deep = await post(url, key, `${'['.repeat(200)}${']'.repeat(200)}`);
       expect(deep.status).toBe(400);
       expect((await deep.json()).error.code).toBe(-32600);

@@ -10,6 +10,12 @@ import { callerOf, orgOf } from '../route-config.js';
 import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
+/**
+ * Messages in one JSON-RPC batch. The SDK allows 100; each would run a module call under one rate
+ * limit charge, so a batch is held to a few (MCP 2025-06-18 dropped batching; its clients send none).
+ */
+export const MAX_MCP_BATCH = 10;
+
 const jsonRpcError = (reply: FastifyReply, status: number, code: number, message: string) =>
   reply
     .code(status)
@@ -82,6 +88,14 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
           message = JSON.parse(text);
         } catch {
           return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
+        }
+        if (Array.isArray(message) && message.length > MAX_MCP_BATCH) {
+          return jsonRpcError(
+            reply,
+            400,
+            -32600,
+            `Invalid Request: a batch holds at most ${MAX_MCP_BATCH} messages`,
+          );
         }
         const { role } = callerOf(request);
         const server = createMcpServer({
