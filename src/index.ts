@@ -8,7 +8,7 @@ export {
   type BuiltinModule,
   defaultBuiltins,
 } from './agent/builtin-modules.js';
-export type { InvokeResult } from './agent/conversation-service.js';
+export type { ExecutableModule, InvokeResult } from './agent/conversation-service.js';
 export { InvocationError } from './agent/invocation-error.js';
 export type { InvokeRequest, OrgConversations } from './agent/org-conversations.js';
 export {

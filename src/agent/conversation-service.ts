@@ -10,7 +10,7 @@ import type { AgentLogger } from './agent-logger.js';
 import { parseCall, parseState } from './call-input.js';
 import { assertConversationId } from './conversation-id.js';
 import { InvocationError } from './invocation-error.js';
-import type { CallOutcome, ModuleCall, ModuleRuntime } from './module-runtime.js';
+import type { CallOutcome, Executable, ModuleCall, ModuleRuntime } from './module-runtime.js';
 import { type AgentState, createInitialState, type ToolResult } from './state.js';
 
 export interface InvokeResult {
@@ -18,6 +18,13 @@ export interface InvokeResult {
   result: unknown;
   /** The conversation's state after this call, as checkpointed. */
   state: AgentState;
+}
+
+/** An enabled module of an org that can run, with its manifest and what it runs. */
+export interface ExecutableModule {
+  moduleId: string;
+  manifest: Record<string, unknown>;
+  executable: Executable;
 }
 
 export interface ConversationServiceDeps {
@@ -116,6 +123,56 @@ export class ConversationService {
     return this.run(orgId, seed.conversationId, parsed, actor, seed);
   }
 
+  /**
+   * The org's enabled modules that can run (built-in or declarative HTTP), each with what it runs:
+   * the tool catalogue of the MCP server. Disabled, uninstalled and non-executable modules are
+   * left out, so they cannot be told apart from modules that do not exist.
+   */
+  async executables(orgId: OrgId): Promise<ExecutableModule[]> {
+    await this.d.orgs.require(orgId);
+    const rows = await this.d.storage.read(orgScope(orgId), (r) =>
+      r.modules.listModules(orgId, { status: 'installed' }),
+    );
+    const out: ExecutableModule[] = [];
+    for (const row of rows) {
+      const executable = this.d.runtime.executableOf(row);
+      if (executable !== null) out.push({ moduleId: row.moduleId, manifest: row.manifest, executable });
+    }
+    return out;
+  }
+
+  /**
+   * A module call outside any conversation (an MCP tool call without a conversation id): the same
+   * runtime, counters and one audit event as invoke, no checkpoint. A failure throws a VaultError
+   * whose message and details are scrubbed.
+   */
+  async call(orgId: OrgId, call: unknown, actor: ActorContext): Promise<unknown> {
+    const parsed = parseCall(call);
+    await this.d.orgs.require(orgId);
+    const outcome = await this.d.runtime.call(orgId, parsed);
+    try {
+      await this.d.storage.transaction(orgScope(orgId), (tx) =>
+        this.recordIn(tx, orgId, null, parsed, outcome, actor, this.d.clock().toISOString()),
+      );
+    } finally {
+      outcome.release();
+    }
+    const fields = {
+      org_id: orgId,
+      module_id: parsed.moduleId,
+      action: parsed.action,
+      ok: outcome.ok,
+      code: outcome.error?.code ?? null,
+      duration_ms: outcome.durationMs,
+    };
+    if (outcome.error) {
+      this.d.logger.warn(fields, 'module invocation failed');
+      throw outcome.error;
+    }
+    this.d.logger.info(fields, 'module invoked');
+    return outcome.output;
+  }
+
   private async run(
     orgId: OrgId,
     conversationId: string,
@@ -200,7 +257,20 @@ export class ConversationService {
     // No row was there when read, yet the save updated one: another first invocation committed in
     // between (PostgreSQL, where a missing row cannot be locked). Roll back and append to theirs.
     if (row === null && version !== 1) throw new CheckpointRace();
+    await this.recordIn(tx, orgId, conversationId, call, outcome, actor, now);
+    return next;
+  }
 
+  /** The module's counters and the call's one audit event, in the caller's transaction. */
+  private async recordIn(
+    tx: Repositories,
+    orgId: string,
+    conversationId: string | null,
+    call: ModuleCall,
+    outcome: CallOutcome,
+    actor: ActorContext,
+    now: string,
+  ): Promise<void> {
     if (outcome.health !== 'none') {
       await recordCallOutcome(tx, orgId, call.moduleId, outcome.health, {
         now,
@@ -225,7 +295,6 @@ export class ConversationService {
       },
       now,
     );
-    return next;
   }
 }
 

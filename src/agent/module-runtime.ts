@@ -39,7 +39,7 @@ export interface CallOutcome {
 /** Upstream answers that mean the module is broken for this org or overloaded, not that the input was wrong. */
 const UNHEALTHY_STATUS = (status: number) => status >= 500 || [401, 403, 408, 429].includes(status);
 
-type Executable = { kind: 'builtin'; module: BuiltinModule } | { kind: 'http'; spec: HttpSpec };
+export type Executable = { kind: 'builtin'; module: BuiltinModule } | { kind: 'http'; spec: HttpSpec };
 
 export interface ModuleRuntimeDeps {
   storage: Storage;
@@ -139,13 +139,7 @@ export class ModuleRuntime {
         `module "${call.moduleId}" is ${row.status}, not installed`,
       );
     }
-    const builtin = this.d.builtins.get(call.moduleId);
-    let executable: Executable | null = builtin ? { kind: 'builtin', module: builtin } : null;
-    if (executable === null && row.manifest.http !== undefined) {
-      // Manifests are validated at install, but imported rows were not: check again before use.
-      const spec = HttpSpecSchema.safeParse(row.manifest.http);
-      if (spec.success) executable = { kind: 'http', spec: spec.data };
-    }
+    const executable = this.executableOf(row);
     if (executable === null) {
       throw new VaultError(
         'MODULE_NOT_EXECUTABLE',
@@ -159,6 +153,19 @@ export class ModuleRuntime {
       });
     }
     return executable;
+  }
+
+  /**
+   * What an installed row runs and its actions: its built-in handler, else its valid `http`
+   * section; null when it is neither. Status is the caller's business (see resolve).
+   */
+  executableOf(row: ModuleRow): Executable | null {
+    const builtin = this.d.builtins.get(row.moduleId);
+    if (builtin) return { kind: 'builtin', module: builtin };
+    if (row.manifest.http === undefined) return null;
+    // Manifests are validated at install, but imported rows were not: check again before use.
+    const spec = HttpSpecSchema.safeParse(row.manifest.http);
+    return spec.success ? { kind: 'http', spec: spec.data } : null;
   }
 
   private async execute(

@@ -1,6 +1,6 @@
 import type { ActorContext } from '../audit/audit-log.js';
 import type { OrgId } from '../ids.js';
-import type { ConversationService, InvokeResult } from './conversation-service.js';
+import type { ConversationService, ExecutableModule, InvokeResult } from './conversation-service.js';
 import type { AgentState } from './state.js';
 
 /** A module call as the library takes it. */
@@ -21,6 +21,19 @@ export class OrgConversations {
   /** The conversation's checkpointed state, or null when it has no checkpoint in this org. */
   get(conversationId: string): Promise<AgentState | null> {
     return this.service.get(this.orgId, conversationId);
+  }
+
+  /** The org's enabled modules that can run, with what they run (the MCP tool catalogue). */
+  executables(): Promise<ExecutableModule[]> {
+    return this.service.executables(this.orgId);
+  }
+
+  /**
+   * Runs a module outside any conversation (counters, breaker and one audit event, no checkpoint);
+   * the scrubbed result. Throws a VaultError, scrubbed too, when the module fails or is refused.
+   */
+  call(request: InvokeRequest): Promise<unknown> {
+    return this.service.call(this.orgId, request, this.actor);
   }
 
   /**

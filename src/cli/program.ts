@@ -7,6 +7,7 @@ import { registerDoctorCommand } from './doctor-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMasterKeyCommands } from './master-key-commands.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerModuleCommands } from './module-commands.js';
 import { registerOrgCommands } from './org-commands.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerAuditCommands(program);
   registerImportCommand(program);
+  registerMcpCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   acceptJsonEverywhere(program);
   return program;
@@ -57,7 +59,11 @@ export function buildProgram(): Command {
 function acceptJsonEverywhere(cmd: Command): void {
   for (const sub of cmd.commands) {
     if (sub.commands.length > 0) acceptJsonEverywhere(sub);
-    else if (sub.name() !== 'serve' && !sub.options.some((o) => o.long === '--json')) {
+    else if (
+      sub.name() !== 'serve' &&
+      sub.name() !== 'mcp' &&
+      !sub.options.some((o) => o.long === '--json')
+    ) {
       sub.option('--json', 'print JSON (this command always does)');
     }
   }

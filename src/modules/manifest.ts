@@ -37,6 +37,11 @@ const HttpActionSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
   path: z.string().startsWith('/').max(2048),
   query: z.array(z.string().min(1).max(128)).max(64).optional(),
+  /**
+   * A JSON Schema of the action's input, for a module that wants to be more precise than the one
+   * generated from its path, query and body (MCP tools/list shows it; tools/call checks against it).
+   */
+  input_schema: z.looseObject({ type: z.literal('object') }).optional(),
 });
 
 /** The declarative HTTP section: orgvault makes the call and injects the credential. */

@@ -78,6 +78,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
       '/v1/api-keys/{key_id}/rotate',
       '/v1/api-keys/{key_id}',
       '/v1/audit',
+      '/v1/mcp',
     ]) {
       expect(paths, p).toContain(p);
     }

@@ -155,4 +155,26 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
       normalized(problemWithoutRequestId(onMissing), 'conv-z'),
     );
   });
+
+  it("POST /v1/mcp: A's tool answers B like a missing one, and A's module is never run", async () => {
+    const a = await orgWithKeys(world.vault, 'bola-a');
+    const b = await orgWithKeys(world.vault, 'bola-b');
+    await world.vault.org(a.orgId).modules.install(manifest('demo/echo'));
+    const auditBefore = await auditTrail(world.vault, a.orgId);
+    const toolCall = (name: string) =>
+      call(world.app, 'POST', '/v1/mcp', {
+        key: b.keys.owner,
+        headers: { accept: 'application/json, text/event-stream' },
+        body: { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: {} } },
+      });
+    const onA = await toolCall('demo__echo__echo');
+    const onMissing = await toolCall('demo__never__echo');
+    expect(onA.statusCode).toBe(200);
+    expect(onA.json().error.code).toBe(-32602);
+    expect(normalized(onA.json(), 'demo__echo__echo')).toEqual(
+      normalized(onMissing.json(), 'demo__never__echo'),
+    );
+    expect(await auditTrail(world.vault, a.orgId)).toEqual(auditBefore);
+    expect((await world.vault.org(a.orgId).modules.get('demo/echo'))?.successCount).toBe(0);
+  });
 });

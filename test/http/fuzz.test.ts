@@ -231,7 +231,13 @@ describe.each((await selectedBackends()).map((b) => [b.name, b] as const))(
             res.statusCode,
             `${method ?? route.method} ${path}?${search} -> ${res.body.slice(0, 300)}`,
           ).toBeLessThan(500);
-          if (res.statusCode >= 400) {
+          const jsonRpc =
+            route.url === '/v1/mcp' && /^application\/json/.test(String(res.headers['content-type']));
+          if (res.statusCode >= 400 && jsonRpc) {
+            // The MCP endpoint speaks JSON-RPC: its own refusals are JSON-RPC errors (the auth
+            // hook's and the body limit's stay problems, checked below).
+            expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
+          } else if (res.statusCode >= 400) {
             expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
             expect(res.json()).toMatchObject({ status: res.statusCode });
           }

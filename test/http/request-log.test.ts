@@ -38,7 +38,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('request logging on %s'
         await close();
       };
       const key = await vault.org().keys.create({ role: 'viewer' });
-      const secret = key.apiKey.slice(key.apiKey.lastIndexOf('_') + 1);
+      // ovk_<keyId>_<secret>: the key id is hex, the secret (base64url) may itself hold an underscore.
+      const secret = key.apiKey.slice(`ovk_${key.keyId}_`.length);
       const lookalike = 'sk-live-51HqZpLmN0tInLoGs';
       const res = await app.inject({
         method: 'GET',

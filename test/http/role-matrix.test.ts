@@ -42,9 +42,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_
       it(`${c.method} ${c.route} as ${role}: ${allowed ? 'allowed' : '403'}`, async () => {
         expectRegistered(c);
         const org = await orgWithKeys(world.vault, 'matrix');
-        const { url, body } = await c.prepare(world.vault, org);
+        const { url, body, headers } = await c.prepare(world.vault, org);
         const auditBefore = (await auditTrail(world.vault, org.orgId)).length;
-        const res = await call(world.app, c.method, url, { key: org.keys[role], body });
+        const res = await call(world.app, c.method, url, { key: org.keys[role], body, headers });
         if (allowed) {
           expect([401, 403], res.body).not.toContain(res.statusCode);
           if (c.success !== null) expect(res.statusCode, res.body).toBe(c.success);
@@ -67,9 +67,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('role matrix on %s', (_
     it(`${c.method} ${c.route} without a key or with a wrong key: the same 401`, async () => {
       expectRegistered(c);
       const org = await orgWithKeys(world.vault, 'anon');
-      const { url, body } = await c.prepare(world.vault, org);
-      const none = await call(world.app, c.method, url, { body });
-      const wrong = await call(world.app, c.method, url, { body, key: wrongSecret(org.keys.owner) });
+      const { url, body, headers } = await c.prepare(world.vault, org);
+      const none = await call(world.app, c.method, url, { body, headers });
+      const wrong = await call(world.app, c.method, url, { body, headers, key: wrongSecret(org.keys.owner) });
       for (const res of [none, wrong]) {
         expect(res.statusCode).toBe(401);
         expect(res.json()).toMatchObject({ code: 'UNAUTHENTICATED' });

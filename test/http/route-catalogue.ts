@@ -13,7 +13,10 @@ export interface RouteCase {
   route: string;
   permission: Permission;
   /** Sets the org up and returns the concrete request. */
-  prepare(vault: Vault, org: OrgKeys): Promise<{ url: string; body?: unknown }>;
+  prepare(
+    vault: Vault,
+    org: OrgKeys,
+  ): Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
   /** The status a permitted caller gets; null when any answer but 401/403 is fine. */
   success: number | null;
   /** Names an object of the org (module, credentials, key, conversation): checked for BOLA. */
@@ -213,5 +216,34 @@ export const ROUTE_CASES: RouteCase[] = [
       await v.org(o.orgId).conversations.invoke('matrix-conv', { moduleId: 'demo/echo', action: 'echo' });
       return { url: '/v1/conversations/matrix-conv' };
     },
+  },
+  // MCP (behaviour in test/mcp/): the route needs read_config, tools/call checks invoke_modules itself.
+  {
+    method: 'POST',
+    route: '/v1/mcp',
+    permission: 'read_config',
+    success: 200,
+    prepare: async (v, o) => {
+      await v.org(o.orgId).modules.install(manifest('demo/echo'));
+      return {
+        url: '/v1/mcp',
+        body: { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+        headers: { accept: 'application/json, text/event-stream' },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    route: '/v1/mcp',
+    permission: 'read_config',
+    success: 405,
+    prepare: async () => ({ url: '/v1/mcp' }),
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/mcp',
+    permission: 'read_config',
+    success: 405,
+    prepare: async () => ({ url: '/v1/mcp' }),
   },
 ];

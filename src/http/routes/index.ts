@@ -15,6 +15,7 @@ import { credentialsGetRoute } from './credentials-get.js';
 import { credentialsPutRoute } from './credentials-put.js';
 import type { RouteDeps } from './deps.js';
 import { healthRoute } from './health.js';
+import { mcpRoute } from './mcp.js';
 import { meRoute } from './me.js';
 import { metricsRoute } from './metrics.js';
 import { moduleDeleteRoute } from './module-delete.js';
@@ -52,6 +53,7 @@ export const ROUTES: ReadonlyArray<(app: FastifyInstance, deps: RouteDeps) => vo
   auditPublicKeysRoute,
   conversationInvokeRoute,
   conversationGetRoute,
+  mcpRoute,
 ];
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
