@@ -51,13 +51,19 @@ for (const backend of await selectedBackends()) {
     let restore = () => {};
     afterEach(() => restore());
 
-    it('an operator reinstall in progress, then the first store: the credential opens for the manifest it ends up with', async () => {
+    /** A vault with org acme, an owner and an operator handle, and the module at its first destination. */
+    async function acmeWithModule() {
       const { vault, close } = await freshVault(backend);
+      await vault.system.createOrg('acme');
+      const owner = vault.org('acme', { actorKeyId: null, requestId: null, role: 'owner' });
+      const operator = vault.org('acme', { actorKeyId: null, requestId: null, role: 'operator' });
+      await owner.modules.install(manifest('https://good.example', '1.0.0'));
+      return { vault, owner, operator, close };
+    }
+
+    it('an operator reinstall in progress, then the first store: the credential opens for the manifest it ends up with', async () => {
+      const { vault, owner, operator, close } = await acmeWithModule();
       try {
-        await vault.system.createOrg('acme');
-        const owner = vault.org('acme', { actorKeyId: null, requestId: null, role: 'owner' });
-        const operator = vault.org('acme', { actorKeyId: null, requestId: null, role: 'operator' });
-        await owner.modules.install(manifest('https://good.example', '1.0.0'));
         const hold = holdFirstCall(SqlModuleStore.prototype, 'upsertModule');
         restore = hold.restore;
         const install = operator.modules.install(manifest('https://moved.example', '1.0.1'));
@@ -78,12 +84,8 @@ for (const backend of await selectedBackends()) {
     });
 
     it('a store in progress, then an operator reinstall that moves the destination: the reinstall is refused', async () => {
-      const { vault, close } = await freshVault(backend);
+      const { vault, owner, operator, close } = await acmeWithModule();
       try {
-        await vault.system.createOrg('acme');
-        const owner = vault.org('acme', { actorKeyId: null, requestId: null, role: 'owner' });
-        const operator = vault.org('acme', { actorKeyId: null, requestId: null, role: 'operator' });
-        await owner.modules.install(manifest('https://good.example', '1.0.0'));
         const hold = holdFirstCall(SqlCredentialStore.prototype, 'upsertCredential');
         restore = hold.restore;
         const store = owner.credentials.store(MOD, { api_key: 'sk_live_SECRET_123456' });
