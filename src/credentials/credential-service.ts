@@ -75,10 +75,12 @@ export class CredentialService {
     const values = parseCredentialValues(input);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
-      const module = await tx.modules.findModule(orgId, moduleId, { forUpdate: true });
-      if (module === null) throw notFound(moduleId);
-      checkAgainstManifest(values, module.manifest);
-      const result = await this.sealAndWrite(tx, orgId, moduleId, values, module.manifest);
+      const found = await tx.modules.findModuleForWrite(orgId, moduleId);
+      if (found === null) throw notFound(moduleId);
+      checkAgainstManifest(values, found.row.manifest);
+      const result = await this.sealAndWrite(tx, orgId, moduleId, values, found.row.manifest, {
+        existed: found.hasCredential,
+      });
       await this.audit.append(
         tx,
         orgId,
@@ -105,9 +107,9 @@ export class CredentialService {
     moduleId: string,
     values: CredentialValues,
     manifest: Record<string, unknown>,
-    createdAt?: string,
-    updatedAt?: string,
+    times: { createdAt?: string; updatedAt?: string; existed?: boolean } = {},
   ): Promise<'created' | 'replaced'> {
+    const { createdAt, updatedAt, existed } = times;
     const dataKey = await this.orgKeys.currentKey(tx, orgId);
     const sealed = seal(
       dataKey.key,
@@ -123,6 +125,7 @@ export class CredentialService {
       fieldNames: Object.keys(values).sort(),
       now: updatedAt ?? isoNow(this.clock),
       ...(createdAt !== undefined ? { createdAt } : {}),
+      ...(existed !== undefined ? { existed } : {}),
     });
   }
 
@@ -162,7 +165,11 @@ export class CredentialService {
     const row = await tx.credentials.findCredential(orgId, moduleId);
     if (row === null) return false;
     const values = await this.decrypt(row, from, tx);
-    await this.sealAndWrite(tx, orgId, moduleId, values, to, row.createdAt, isoNow(this.clock));
+    await this.sealAndWrite(tx, orgId, moduleId, values, to, {
+      createdAt: row.createdAt,
+      updatedAt: isoNow(this.clock),
+      existed: true,
+    });
     return true;
   }
 
@@ -186,15 +193,11 @@ export class CredentialService {
           continue;
         }
         const values = JSON.parse(plain.toString('utf8')) as CredentialValues;
-        await this.sealAndWrite(
-          tx,
-          row.orgId,
-          row.moduleId,
-          values,
-          module.manifest,
-          row.createdAt,
-          row.updatedAt,
-        );
+        await this.sealAndWrite(tx, row.orgId, row.moduleId, values, module.manifest, {
+          createdAt: row.createdAt,
+          updatedAt: row.updatedAt,
+          existed: true,
+        });
         counts.upgraded++;
       }
     });

@@ -60,7 +60,7 @@ export class LangGraphThreadService {
       const key = await this.orgKeys.currentKey(tx, orgId);
       const plain = packParts([text(c.checkpoint[0]), c.checkpoint[1], text(c.metadata[0]), c.metadata[1]]);
       const where = aad('checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId);
-      await tx.langgraph.putCheckpoint(orgId, {
+      tx.langgraph.putCheckpoint(orgId, {
         threadId: c.threadId,
         checkpointNs: c.checkpointNs,
         checkpointId: c.checkpointId,
@@ -74,7 +74,7 @@ export class LangGraphThreadService {
             ? [text('empty'), text(''), Buffer.alloc(0)]
             : [text('value'), text(v.value[0]), v.value[1]];
         const at = aad('channel', orgId, c.threadId, c.checkpointNs, c.checkpointId, v.channel, v.version);
-        await tx.langgraph.putChannelValue(orgId, {
+        tx.langgraph.putChannelValue(orgId, {
           threadId: c.threadId,
           checkpointNs: c.checkpointNs,
           channel: v.channel,
@@ -172,7 +172,7 @@ export class LangGraphThreadService {
       for (const w of writes) {
         const plain = packParts([text(w.channel), text(w.value[0]), w.value[1]]);
         const where = aad('write', orgId, threadId, checkpointNs, checkpointId, w.taskId, w.idx);
-        await tx.langgraph.putWrite(
+        tx.langgraph.putWrite(
           orgId,
           {
             threadId,
@@ -218,9 +218,8 @@ export class LangGraphThreadService {
     versions: ReadonlyArray<readonly [channel: string, version: string]>,
   ): Promise<Map<string, Typed>> {
     const out = new Map<string, Typed>();
-    for (const [channel, version] of versions) {
-      const row = await r.langgraph.findChannelValue(orgId, threadId, checkpointNs, channel, version);
-      if (row === null) continue;
+    for (const row of await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, versions)) {
+      const { channel, version } = row;
       const where = aad('channel', orgId, threadId, checkpointNs, row.checkpointId, channel, version);
       const [status, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
         Buffer,

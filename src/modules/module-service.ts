@@ -78,7 +78,9 @@ export class ModuleService {
       const now = isoNow(this.clock);
       // Locked: a credential store racing this reinstall waits, or is waited for, so the
       // destination check below sees the credentials it has to protect.
-      const before = await tx.modules.findModule(orgId, moduleId, { forUpdate: true });
+      const before = (await tx.modules.findModuleForWrite(orgId, moduleId))?.row ?? null;
+      // Read after the lock, in a statement of its own: on PostgreSQL it then sees a credential
+      // that a store holding the lock before us committed (the lock's own statement would not).
       const moves =
         before !== null &&
         destinationDigest(before.manifest) !== destinationDigest(manifest) &&
@@ -100,6 +102,7 @@ export class ModuleService {
         healthStatus: 'unknown',
         manifest,
         now,
+        existed: before !== null,
       });
       if (moves && before !== null) {
         await this.credentials.resealForDestination(tx, orgId, moduleId, before.manifest, manifest);

@@ -45,6 +45,8 @@ export interface ModuleWrite {
   healthStatus: HealthStatus;
   manifest: Record<string, unknown>;
   now: string;
+  /** Whether the row exists, as read earlier in this transaction (saves SQLite a lookup). */
+  existed?: boolean;
 }
 
 /** A full row, for importers that must keep counters and timestamps as they were. */
@@ -85,6 +87,8 @@ export type CredentialWrite = Omit<CredentialRow, 'orgId' | 'createdAt' | 'updat
   now: string;
   /** Importers keep the original creation time. */
   createdAt?: string;
+  /** Whether a credential row exists, as read earlier in this transaction (saves SQLite a lookup). */
+  existed?: boolean;
 };
 
 export interface OrgKeyRow {

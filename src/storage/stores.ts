@@ -41,11 +41,19 @@ export interface OrgStore {
 }
 
 export interface ModuleStore {
+  findModule(orgId: string, moduleId: string): Promise<ModuleRow | null>;
   /**
-   * With forUpdate, PostgreSQL locks the row until the transaction ends: a reinstall and a
-   * credential store of one module then run one after the other (SQLite serialises them anyway).
+   * The row a write is about to change, and whether credentials are stored for it, in one
+   * statement. PostgreSQL locks the row until the transaction ends: a reinstall and a credential
+   * store of one module then run one after the other (SQLite serialises them anyway).
+   * `hasCredential` is exact on SQLite (one writer); on PostgreSQL it is read under the statement's
+   * snapshot, taken before the lock was granted, so it is only the upsert's `existed` hint, which
+   * that engine ignores (it reads xmax): a rule must read the credential in a statement of its own.
    */
-  findModule(orgId: string, moduleId: string, opts?: { forUpdate?: boolean }): Promise<ModuleRow | null>;
+  findModuleForWrite(
+    orgId: string,
+    moduleId: string,
+  ): Promise<{ row: ModuleRow; hasCredential: boolean } | null>;
   /** Ordered by category, then name, then module id. */
   listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
   /**
@@ -161,8 +169,11 @@ export interface CheckpointStore {
 
 /** LangGraph threads of an org (rows arrive sealed; src/langgraph/thread-service.ts seals and opens). */
 export interface LangGraphStore {
-  /** Insert, or replace the checkpoint stored under the same id. */
-  putCheckpoint(orgId: string, row: LangGraphCheckpointRow): Promise<void>;
+  /**
+   * Insert, or replace the checkpoint stored under the same id. Deferred, as are the other puts:
+   * PostgreSQL sends a whole put with the transaction's COMMIT, in one round trip.
+   */
+  putCheckpoint(orgId: string, row: LangGraphCheckpointRow): void;
   /** The given checkpoint, or with a null id the thread namespace's newest. */
   findCheckpoint(
     orgId: string,
@@ -173,16 +184,16 @@ export interface LangGraphStore {
   /** Newest first. */
   listCheckpoints(orgId: string, query: LangGraphCheckpointQuery): Promise<LangGraphCheckpointRow[]>;
   /** Kept as first written when the (channel, version) is already stored. */
-  putChannelValue(orgId: string, row: LangGraphChannelValueRow): Promise<void>;
-  findChannelValue(
+  putChannelValue(orgId: string, row: LangGraphChannelValueRow): void;
+  /** The stored values of these (channel, version) pairs, in one statement; pairs never stored are absent. */
+  findChannelValues(
     orgId: string,
     threadId: string,
     checkpointNs: string,
-    channel: string,
-    version: string,
-  ): Promise<LangGraphChannelValueRow | null>;
+    versions: ReadonlyArray<readonly [channel: string, version: string]>,
+  ): Promise<LangGraphChannelValueRow[]>;
   /** With replace, overwrites the same (task, idx); otherwise an existing one is kept. */
-  putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): Promise<void>;
+  putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): void;
   /** In LangGraph's order: task path, task id, index. */
   findWrites(
     orgId: string,

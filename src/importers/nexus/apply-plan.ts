@@ -108,15 +108,10 @@ export async function applyPlan(
       // Sealed for the destination of the module as just imported (the plan imports modules first).
       const module = await tx.modules.findModule(c.orgId, c.moduleId);
       if (module === null) throw new Error(`credentials of ${c.moduleId} planned without their module`);
-      await deps.credentials.sealAndWrite(
-        tx,
-        c.orgId,
-        c.moduleId,
-        c.values,
-        module.manifest,
-        c.createdAt,
-        c.updatedAt,
-      );
+      await deps.credentials.sealAndWrite(tx, c.orgId, c.moduleId, c.values, module.manifest, {
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+      });
     }
     out.created.credentials++;
     // Field names only: the audit trail never holds a value.

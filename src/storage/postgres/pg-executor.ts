@@ -1,12 +1,15 @@
 import type { QueryResultRow } from 'pg';
-import type { Executor, NamedLock, Sql } from '../sql/executor.js';
+import { type Executor, LIST_PLACEHOLDER, type NamedLock, type Sql } from '../sql/executor.js';
 import { AUDIT_CHAIN_LOCK_SQL, BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
 import { type Before, type Queryable, type Statement, statement } from './queryable.js';
 
-/** `?` placeholders numbered as PostgreSQL wants them ($1, $2, ...); the stores never put `?` in a literal. */
+/**
+ * `?` placeholders numbered as PostgreSQL wants them ($1, $2, ...); the stores never put `?` in a
+ * literal. A list parameter (`IN (?[])`) is a text array here (node-postgres binds a JS array as one).
+ */
 const numbered = (text: string): string => {
   let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
+  return text.replace(LIST_PLACEHOLDER, '= ANY(?)').replace(/\?/g, () => `$${++n}`);
 };
 
 // Each store statement becomes one named, prepared PostgreSQL statement (and at most one variant).

@@ -71,7 +71,7 @@ export class SqlCredentialStore implements CredentialStore {
       w.createdAt ?? w.now,
       w.now,
     ];
-    const { inserted } = await this.x.upsert(UPSERT, values, EXISTS, [orgId, w.moduleId]);
+    const { inserted } = await this.x.upsert(UPSERT, values, EXISTS, [orgId, w.moduleId], w.existed);
     return inserted ? 'created' : 'replaced';
   }
 

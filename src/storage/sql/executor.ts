@@ -7,7 +7,14 @@
  *
  * Statements use `?` placeholders (PostgreSQL's executor numbers them), standard SQL both engines
  * accept (CAST(... AS TEXT), ON CONFLICT, RETURNING), and never interpolate a value.
+ *
+ * `IN (?[])` takes one parameter that is an array of strings, however many: one statement (one
+ * round trip) for a set of keys. SQLite binds it as JSON text read by `json_each`, PostgreSQL as a
+ * text array compared with `= ANY`.
  */
+
+/** The list placeholder (see above), as it appears in a statement's text. */
+export const LIST_PLACEHOLDER = /\bIN \(\?\[\]\)/g;
 
 /** A statement of a store: its text is fixed at module load, every value is a bound parameter. */
 export interface Sql {
@@ -18,6 +25,8 @@ export interface Sql {
   readonly writes: boolean;
   /** A read that locks its rows until the transaction ends (PostgreSQL FOR UPDATE; SQLite's writer is serialised). */
   readonly forUpdate: boolean;
+  /** Whether the text has an `IN (?[])` list parameter. */
+  readonly lists: boolean;
 }
 
 export function sql(name: string, text: string, options: { forUpdate?: boolean } = {}): Sql {
@@ -26,6 +35,7 @@ export function sql(name: string, text: string, options: { forUpdate?: boolean }
     text,
     writes: /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text),
     forUpdate: options.forUpdate === true,
+    lists: new RegExp(LIST_PLACEHOLDER.source).test(text),
   };
 }
 
@@ -55,13 +65,15 @@ export interface Executor {
   /**
    * An upsert (`INSERT ... ON CONFLICT ... DO UPDATE`, with or without RETURNING) that also says
    * whether it inserted. PostgreSQL reads it off the row (xmax = 0) in the same statement; SQLite,
-   * whose writer is serialised, asks `exists` first.
+   * whose writer is serialised, takes `existed` when the caller read the row earlier in this
+   * transaction (no extra statement), else asks `exists` first.
    */
   upsert<R>(
     stmt: Sql,
     values: readonly unknown[],
     exists: Sql,
     existsValues: readonly unknown[],
+    existed?: boolean,
   ): Maybe<{ row: R | null; inserted: boolean }>;
   /** A JSON column as the engine returns it (SQLite: text; PostgreSQL: already decoded). */
   json<T>(value: unknown): T;

@@ -77,10 +77,13 @@ const PUT_CHANNEL_VALUE = sql(
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, thread_id, checkpoint_ns, channel, version) DO NOTHING`,
 );
-const FIND_CHANNEL_VALUE = sql(
-  'lg_find_channel_value',
+// Every value a checkpoint names, in one statement: the channel and version lists narrow the key
+// lookups; the joined pair list keeps only the pairs asked for (the caller matches them exactly).
+const FIND_CHANNEL_VALUES = sql(
+  'lg_find_channel_values',
   `SELECT channel, version, checkpoint_id, key_version, nonce, sealed FROM lg_channel_values
-   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?`,
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND channel IN (?[]) AND version IN (?[])
+     AND (channel || '|' || version) IN (?[])`,
 );
 
 const INSERT_WRITE = sql(
@@ -120,8 +123,8 @@ const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 export class SqlLangGraphStore implements LangGraphStore {
   constructor(private readonly x: Executor) {}
 
-  async putCheckpoint(orgId: string, row: LangGraphCheckpointRow): Promise<void> {
-    await this.x.run(PUT_CHECKPOINT, [
+  putCheckpoint(orgId: string, row: LangGraphCheckpointRow): void {
+    this.x.defer(PUT_CHECKPOINT, [
       orgId,
       row.threadId,
       row.checkpointNs,
@@ -163,8 +166,8 @@ export class SqlLangGraphStore implements LangGraphStore {
     return rows.map(checkpointRow);
   }
 
-  async putChannelValue(orgId: string, row: LangGraphChannelValueRow): Promise<void> {
-    await this.x.run(PUT_CHANNEL_VALUE, [
+  putChannelValue(orgId: string, row: LangGraphChannelValueRow): void {
+    this.x.defer(PUT_CHANNEL_VALUE, [
       orgId,
       row.threadId,
       row.checkpointNs,
@@ -177,35 +180,39 @@ export class SqlLangGraphStore implements LangGraphStore {
     ]);
   }
 
-  async findChannelValue(
+  async findChannelValues(
     orgId: string,
     threadId: string,
     checkpointNs: string,
-    channel: string,
-    version: string,
-  ): Promise<LangGraphChannelValueRow | null> {
-    const r = await this.x.get<ChannelValueColumns>(FIND_CHANNEL_VALUE, [
+    versions: ReadonlyArray<readonly [channel: string, version: string]>,
+  ): Promise<LangGraphChannelValueRow[]> {
+    if (versions.length === 0) return [];
+    const wanted = new Set(versions.map(([c, v]) => `${c}|${v}`));
+    const rows = await this.x.all<ChannelValueColumns>(FIND_CHANNEL_VALUES, [
       orgId,
       threadId,
       checkpointNs,
-      channel,
-      version,
+      versions.map(([c]) => c),
+      versions.map(([, v]) => v),
+      [...wanted],
     ]);
-    if (!r) return null;
-    return {
-      threadId,
-      checkpointNs,
-      channel: r.channel,
-      version: r.version,
-      checkpointId: r.checkpoint_id,
-      keyVersion: r.key_version,
-      nonce: r.nonce,
-      sealed: r.sealed,
-    };
+    const exact = new Set(versions.map((pair) => JSON.stringify(pair)));
+    return rows
+      .filter((r) => exact.has(JSON.stringify([r.channel, r.version])))
+      .map((r) => ({
+        threadId,
+        checkpointNs,
+        channel: r.channel,
+        version: r.version,
+        checkpointId: r.checkpoint_id,
+        keyVersion: r.key_version,
+        nonce: r.nonce,
+        sealed: r.sealed,
+      }));
   }
 
-  async putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): Promise<void> {
-    await this.x.run(replace ? REPLACE_WRITE : INSERT_WRITE, [
+  putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): void {
+    this.x.defer(replace ? REPLACE_WRITE : INSERT_WRITE, [
       orgId,
       row.threadId,
       row.checkpointNs,

@@ -11,10 +11,17 @@ const ORDER = 'ORDER BY category, name, module_id';
 // The rule itself lives in module-health.ts; the SQL only filters with its values.
 const UNHEALTHY = `(health_status IN (${UNHEALTHY_HEALTH.map(() => '?').join(', ')}) OR failure_count >= ?)`;
 
-const FIND_TEXT = `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND module_id = ?`;
-const FIND = sql('mod_find', FIND_TEXT);
-// Orders a reinstall against a credential store on the same module (PostgreSQL; SQLite's writer is serialised).
-const FIND_FOR_UPDATE = sql('mod_find_for_update', FIND_TEXT, { forUpdate: true });
+const FIND = sql('mod_find', `SELECT ${COLUMNS} FROM modules WHERE org_id = ? AND module_id = ?`);
+// The row to change and whether it has credentials, in one statement. Locked: it orders a reinstall
+// against a credential store on the same module (PostgreSQL, the module row only; SQLite's writer
+// is serialised anyway).
+const FIND_FOR_WRITE = sql(
+  'mod_find_for_write',
+  `SELECT ${COLUMNS}, EXISTS (SELECT 1 FROM credentials c WHERE c.org_id = modules.org_id
+     AND c.module_id = modules.module_id) AS has_credential
+   FROM modules WHERE org_id = ? AND module_id = ?`,
+  { forUpdate: true },
+);
 const EXISTS = sql('mod_exists', 'SELECT 1 AS n FROM modules WHERE org_id = ? AND module_id = ?');
 // One statement for every filter combination: a NULL parameter means "no filter on this column".
 const LIST = sql(
@@ -80,13 +87,23 @@ export class SqlModuleStore implements ModuleStore {
   private row = (r: ModuleColumns): ModuleRow =>
     moduleFromRecord(r, this.x.json<Record<string, unknown>>(r.manifest));
 
-  async findModule(
+  async findModule(orgId: string, moduleId: string): Promise<ModuleRow | null> {
+    const r = await this.x.get<ModuleColumns>(FIND, [orgId, moduleId]);
+    return r ? this.row(r) : null;
+  }
+
+  async findModuleForWrite(
     orgId: string,
     moduleId: string,
-    opts: { forUpdate?: boolean } = {},
-  ): Promise<ModuleRow | null> {
-    const r = await this.x.get<ModuleColumns>(opts.forUpdate ? FIND_FOR_UPDATE : FIND, [orgId, moduleId]);
-    return r ? this.row(r) : null;
+  ): Promise<{ row: ModuleRow; hasCredential: boolean } | null> {
+    const r = await this.x.get<ModuleColumns & { has_credential: unknown }>(FIND_FOR_WRITE, [
+      orgId,
+      moduleId,
+    ]);
+    // SQLite answers 0/1, PostgreSQL a boolean.
+    return r
+      ? { row: this.row(r), hasCredential: r.has_credential === true || r.has_credential === 1 }
+      : null;
   }
 
   async listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]> {
@@ -110,7 +127,13 @@ export class SqlModuleStore implements ModuleStore {
       w.now,
       KEPT_ON_REINSTALL,
     ];
-    const { row, inserted } = await this.x.upsert<ModuleColumns>(UPSERT, values, EXISTS, [orgId, w.moduleId]);
+    const { row, inserted } = await this.x.upsert<ModuleColumns>(
+      UPSERT,
+      values,
+      EXISTS,
+      [orgId, w.moduleId],
+      w.existed,
+    );
     if (row === null) throw new Error('upsert returned no row');
     return { row: this.row(row), created: inserted };
   }

@@ -1,5 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Executor, Sql } from '../sql/executor.js';
+import { type Executor, LIST_PLACEHOLDER, type Sql } from '../sql/executor.js';
+
+/** A list parameter is JSON text here, read as a table by json_each. */
+const sqliteText = (stmt: Sql): string =>
+  stmt.lists ? stmt.text.replace(LIST_PLACEHOLDER, 'IN (SELECT value FROM json_each(?))') : stmt.text;
+
+const bindable = (stmt: Sql, values: readonly unknown[]): readonly unknown[] =>
+  stmt.lists ? values.map((v) => (Array.isArray(v) ? JSON.stringify(v) : v)) : values;
 
 /**
  * Runs the stores' statements on one better-sqlite3 connection: each statement is prepared once
@@ -14,26 +21,26 @@ export class SqliteExecutor implements Executor {
   private statement(stmt: Sql): Statement<unknown[], unknown> {
     let s = this.prepared.get(stmt);
     if (s === undefined) {
-      s = this.db.prepare<unknown[], unknown>(stmt.text);
+      s = this.db.prepare<unknown[], unknown>(sqliteText(stmt));
       this.prepared.set(stmt, s);
     }
     return s;
   }
 
   all<R>(stmt: Sql, values: readonly unknown[]): R[] {
-    return this.statement(stmt).all(...values) as R[];
+    return this.statement(stmt).all(...bindable(stmt, values)) as R[];
   }
 
   get<R>(stmt: Sql, values: readonly unknown[]): R | null {
-    return (this.statement(stmt).get(...values) as R | undefined) ?? null;
+    return (this.statement(stmt).get(...bindable(stmt, values)) as R | undefined) ?? null;
   }
 
   run(stmt: Sql, values: readonly unknown[]): number {
-    return this.statement(stmt).run(...values).changes;
+    return this.statement(stmt).run(...bindable(stmt, values)).changes;
   }
 
   defer(stmt: Sql, values: readonly unknown[]): void {
-    this.statement(stmt).run(...values);
+    this.statement(stmt).run(...bindable(stmt, values));
   }
 
   lock(): void {}
@@ -43,9 +50,12 @@ export class SqliteExecutor implements Executor {
     values: readonly unknown[],
     exists: Sql,
     existsValues: readonly unknown[],
+    existed?: boolean,
   ): { row: R | null; inserted: boolean } {
-    // Safe without a lock: the writer is serialised, nothing commits between the two statements.
-    const inserted = this.statement(exists).get(...existsValues) === undefined;
+    // Safe without a lock: the writer is serialised, nothing commits between the caller's read (or
+    // the existence check) and the upsert.
+    const inserted =
+      existed === undefined ? this.statement(exists).get(...existsValues) === undefined : !existed;
     const s = this.statement(stmt);
     if (!s.reader) {
       s.run(...values);
