@@ -31,7 +31,7 @@ function openConnection(path: string, busyTimeoutMs: number, readonly: boolean):
  * automatic checkpoint, run inside the commit that crosses it). 256 pages of 4 KB: each checkpoint
  * copies about 1 MB into the database file, a millisecond or two, however busy the event loop is.
  */
-const CHECKPOINT_PAGES = 256;
+export const WAL_CHECKPOINT_PAGES = 256;
 /**
  * Once a checkpoint has caught up and the WAL restarts, SQLite truncates the file to this size: a
  * burst (one large transaction, a reader pinning the WAL) does not leave a large file behind.
@@ -77,7 +77,7 @@ export class SqliteStorage implements Storage {
       // Checkpoints follow what was written, not a timer: a timer never runs while a tight loop of
       // awaits keeps the event loop busy, and then the WAL grows without bound (issue 14: 20 GB for
       // 1M installs, then one 598 ms stall). Small page-driven checkpoints keep each one short.
-      writer.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+      writer.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       writer.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
     }
   }
