@@ -8,8 +8,9 @@ import type { BenchCase } from './harness.js';
 
 /**
  * Key verification against its floor: SHA-256 of the secret plus the bare prepared select by key
- * id. Two orgvault rows: `auth.verify` as served on SQLite (rows remembered under the storage
- * change token) and `auth.verify.uncached`, the full read path every request takes on PostgreSQL.
+ * id. Three orgvault rows: `auth.verify` as served on SQLite (rows remembered under the storage's
+ * key change token), the same with one write (an install) per 100 verifications, and
+ * `auth.verify.uncached`, the full read path every request takes on PostgreSQL.
  */
 export async function authCases(vault: Vault, path: string, orgs: string[]): Promise<BenchCase[]> {
   const keys: { apiKey: string; keyId: string; secret: string }[] = [];
@@ -39,8 +40,29 @@ export async function authCases(vault: Vault, path: string, orgs: string[]): Pro
     const row = byId.get(k.keyId);
     return row !== undefined && row.hash === digest;
   };
+  // Ordinary traffic: one module install per 100 verifications, on both sides alike (the install
+  // is the same call; what differs is whether it empties orgvault's verification cache).
+  const org = vault.org(orgs[0] as string);
+  const withWrites =
+    (verify: (i: number) => unknown) =>
+    async (i: number): Promise<unknown> => {
+      if (i % 100 === 0) {
+        await org.modules.install({
+          name: 'bench-writes',
+          category: 'crm',
+          platform: 'bench-writes',
+          version: `1.${i % 1000}.0`,
+        });
+      }
+      return verify(i);
+    };
   return [
     { name: 'auth.verify', run: (i) => vault.auth.verify(pick(i).apiKey), floor },
+    {
+      name: 'auth.verify (1 write/100)',
+      run: withWrites((i) => vault.auth.verify(pick(i).apiKey)),
+      floor: withWrites(floor),
+    },
     { name: 'auth.verify.uncached', run: (i) => uncached.verify(pick(i).apiKey), floor },
   ];
 }

@@ -30,9 +30,11 @@ const VERIFIED_LIMIT = 10_000;
  * Verifies presented API keys (the hot path of every authenticated request).
  *
  * Where storage offers a change token (SQLite), the row a key resolved to is remembered under the
- * token it was read at, keyed by the SHA-256 of the whole presented key: as soon as anything is
- * committed (a revoke, a rotation, by this process or another) the token moves and the next request
- * reads the row again, so a revoke takes effect at once. Expiry and grace are checked against the
+ * token it was read at, keyed by the SHA-256 of the whole presented key. The token is the storage's
+ * narrowest (Storage.authChangeToken): it moves when this process commits a write to the keys or
+ * orgs, or when any other process commits anything (a CLI revoke); then the next request reads the
+ * row again, so a revoke or a rotation takes effect at once, while this process's installs and
+ * credential stores leave the cache warm. Expiry and grace are checked against the
  * clock on every request, cached or not. Without a token (PostgreSQL) every request reads.
  */
 export class KeyVerifier {
@@ -53,7 +55,7 @@ export class KeyVerifier {
    * takes one per request and shares it); read here when not given.
    */
   async verify(presented: string, token?: string | null): Promise<VerifiedKey> {
-    if (token === undefined) token = this.storage.changeToken ? this.storage.changeToken() : null;
+    if (token === undefined) token = this.changeToken();
     const cacheKey = token === null || typeof presented !== 'string' ? null : sha256Hex(presented);
     const cached = cacheKey === null ? undefined : this.verified.get(cacheKey);
     if (cached !== undefined && cached.token === token) return this.accept(cached.row);
@@ -65,6 +67,12 @@ export class KeyVerifier {
       this.verified.set(cacheKey, { token, row });
     }
     return this.accept(row);
+  }
+
+  /** The narrowest token the storage offers (see Storage.authChangeToken); null: no caching. */
+  changeToken(): string | null {
+    if (this.storage.authChangeToken) return this.storage.authChangeToken();
+    return this.storage.changeToken ? this.storage.changeToken() : null;
   }
 
   private async accept(row: ApiKeyRow): Promise<VerifiedKey> {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 /** AES-256-GCM with a random 96-bit nonce; the 16-byte tag is appended to the ciphertext. */
 export const NONCE_BYTES = 12;
@@ -11,8 +11,27 @@ export interface Sealed {
   ciphertext: Buffer;
 }
 
+/**
+ * Nonces are cut from a block of CSPRNG output filled 256 at a time: one system call per 256 seals
+ * instead of one each (it showed in profiles of the write path). Each nonce is its own copy, and
+ * no byte of the block is handed out twice.
+ */
+const NONCE_BLOCK = NONCE_BYTES * 256;
+const nonceBlock = Buffer.alloc(NONCE_BLOCK);
+let nonceOffset = NONCE_BLOCK;
+
+function freshNonce(): Buffer {
+  if (nonceOffset === NONCE_BLOCK) {
+    randomFillSync(nonceBlock);
+    nonceOffset = 0;
+  }
+  const nonce = Buffer.from(nonceBlock.subarray(nonceOffset, nonceOffset + NONCE_BYTES));
+  nonceOffset += NONCE_BYTES;
+  return nonce;
+}
+
 export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);

@@ -103,7 +103,7 @@ export function installAuthHook(
     const result =
       key === null
         ? ({ ok: false, code: 'MISSING' } as const)
-        : await internals.keyVerifier.verify(key, token);
+        : await internals.keyVerifier.verify(key, internals.keyVerifier.changeToken());
     if (!result.ok) {
       // One unlabelled counter: /metrics is public, and a reason label would tell a caller what
       // its 401 hides (e.g. that the key it holds was revoked). The reason is in the operator log only.

@@ -28,6 +28,13 @@ export interface Storage {
    * and callers then do not cache.
    */
   changeToken?(): string;
+  /**
+   * Optional, narrower: a value that changes whenever an API key row may have changed (a commit of
+   * this storage that wrote api_keys or organizations, whose deletion cascades to keys; or any
+   * commit by another connection or process, which it cannot see into). What key verification
+   * caches under, so the writes of ordinary traffic (installs, credential stores) do not empty it.
+   */
+  authChangeToken?(): string;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,8 +49,11 @@ describe('HTTP rate limits', () => {
   });
 
   it('honours rate_limit_per_minute on the key row over the default', async () => {
-    const db = (internalsOf(vault).storage as SqliteStorage).rawConnection;
+    // An operator's SQL from another connection, as it would come from another process.
+    const path = (internalsOf(vault).storage as SqliteStorage).rawConnection.name;
+    const db = new BetterSqlite3(path);
     db.prepare('UPDATE api_keys SET rate_limit_per_minute = 2 WHERE key_id = ?').run(key.keyId);
+    db.close();
     expect((await me(key.apiKey)).statusCode).toBe(200);
     expect((await me(key.apiKey)).statusCode).toBe(200);
     expect((await me(key.apiKey)).statusCode).toBe(429);

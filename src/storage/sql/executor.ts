@@ -23,17 +23,27 @@ export interface Sql {
   readonly text: string;
   /** INSERT, UPDATE or DELETE: refused on PostgreSQL's read path, which has no transaction to hold it. */
   readonly writes: boolean;
+  /**
+   * The table a write names (INSERT INTO / UPDATE / DELETE FROM), for caches keyed on what was
+   * written (Storage.authChangeToken); null for a read, and for a write declared `hint` (it changes
+   * a column no cached decision reads, e.g. a key's last_used_at).
+   */
+  readonly table: string | null;
   /** A read that locks its rows until the transaction ends (PostgreSQL FOR UPDATE; SQLite's writer is serialised). */
   readonly forUpdate: boolean;
   /** Whether the text has an `IN (?[])` list parameter. */
   readonly lists: boolean;
 }
 
-export function sql(name: string, text: string, options: { forUpdate?: boolean } = {}): Sql {
+export function sql(name: string, text: string, options: { forUpdate?: boolean; hint?: boolean } = {}): Sql {
   return {
     name,
     text,
     writes: /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text),
+    table:
+      options.hint === true
+        ? null
+        : (/^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)/i.exec(text)?.[1]?.toLowerCase() ?? null),
     forUpdate: options.forUpdate === true,
     lists: new RegExp(LIST_PLACEHOLDER.source).test(text),
   };

@@ -16,9 +16,14 @@ const bindable = (stmt: Sql, values: readonly unknown[]): readonly unknown[] =>
 export class SqliteExecutor implements Executor {
   private readonly prepared = new Map<Sql, Statement<unknown[], unknown>>();
 
-  constructor(private readonly db: Database) {}
+  /** `onWrite` hears the table of every write this executor runs (see SqliteStorage.authChangeToken). */
+  constructor(
+    private readonly db: Database,
+    private readonly onWrite: (table: string) => void = () => {},
+  ) {}
 
   private statement(stmt: Sql): Statement<unknown[], unknown> {
+    if (stmt.table !== null) this.onWrite(stmt.table);
     let s = this.prepared.get(stmt);
     if (s === undefined) {
       s = this.db.prepare<unknown[], unknown>(sqliteText(stmt));

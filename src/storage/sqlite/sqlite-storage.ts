@@ -27,6 +27,12 @@ function openConnection(path: string, busyTimeoutMs: number, readonly: boolean):
 }
 
 /**
+ * The tables a verified API key depends on: its own row, and its org (deleting an org deletes its
+ * keys by cascade, without a statement that names api_keys).
+ */
+const AUTH_TABLES = new Set(['api_keys', 'organizations']);
+
+/**
  * WAL pages after which a commit of this process's writer checkpoints (SQLite's own page-driven
  * automatic checkpoint, run inside the commit that crosses it). 256 pages of 4 KB: each checkpoint
  * copies about 1 MB into the database file, a millisecond or two, however busy the event loop is.
@@ -62,17 +68,29 @@ export class SqliteStorage implements Storage {
   /** Commits made through this object (the in-memory mode's change token). */
   private commits = 0;
   private readonly dataVersion: Statement<[], { data_version: number }> | null;
+  /** The writer's data_version: it moves on commits of other connections only, never on its own. */
+  private readonly writerDataVersion: Statement<[], { data_version: number }> | null;
+  /** Commits of this storage that wrote a table key verification depends on. */
+  private authCommits = 0;
+  /** Whether the running transaction wrote such a table. */
+  private authWritten = false;
 
   private constructor(writer: Database, reader: Database | null) {
     this.writer = writer;
     this.reader = reader;
     // Outside a transaction (reads of the in-memory mode) everything seen is committed already.
-    this.writeRepos = repositoriesOf(new SqliteExecutor(writer), (cb) => {
+    const onWrite = (table: string) => {
+      if (AUTH_TABLES.has(table)) this.authWritten = true;
+    };
+    this.writeRepos = repositoriesOf(new SqliteExecutor(writer, onWrite), (cb) => {
       if (writer.inTransaction) this.committed.push(cb);
       else cb();
     });
     this.readRepos = reader ? repositoriesOf(new SqliteExecutor(reader), (cb) => cb()) : this.writeRepos;
     this.dataVersion = reader ? reader.prepare<[], { data_version: number }>('PRAGMA data_version') : null;
+    this.writerDataVersion = reader
+      ? writer.prepare<[], { data_version: number }>('PRAGMA data_version')
+      : null;
     if (reader) {
       // Checkpoints follow what was written, not a timer: a timer never runs while a tight loop of
       // awaits keeps the event loop busy, and then the WAL grows without bound (issue 14: 20 GB for
@@ -118,12 +136,14 @@ export class SqliteStorage implements Storage {
       if (this.closed) throw new Error('storage is closed');
       this.writer.exec('BEGIN IMMEDIATE');
       this.committed = [];
+      this.authWritten = false;
       try {
         const result = this.reader
           ? await fn(this.writeRepos)
           : await this.insideTransaction.run(true, () => fn(this.writeRepos));
         this.writer.exec('COMMIT');
         this.commits += 1;
+        if (this.authWritten) this.authCommits += 1;
         const callbacks = this.committed;
         this.committed = [];
         for (const cb of callbacks) cb();
@@ -160,6 +180,18 @@ export class SqliteStorage implements Storage {
   changeToken(): string {
     if (this.closed) throw new Error('storage is closed');
     return this.dataVersion === null ? `c${this.commits}` : `v${this.dataVersion.get()?.data_version}`;
+  }
+
+  /**
+   * Moves on a commit of this storage that wrote api_keys or organizations, and on any commit of
+   * another connection (the CLI, another process: what they wrote is not known here). Module
+   * installs and credential stores of this process leave it alone. The in-memory mode has one
+   * connection and no other process: its commits of those tables only.
+   */
+  authChangeToken(): string {
+    if (this.closed) throw new Error('storage is closed');
+    const foreign = this.writerDataVersion === null ? 0 : this.writerDataVersion.get()?.data_version;
+    return `a${foreign}:${this.authCommits}`;
   }
 
   async close(): Promise<void> {
