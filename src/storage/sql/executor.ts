@@ -9,8 +9,8 @@
  * accept (CAST(... AS TEXT), ON CONFLICT, RETURNING), and never interpolate a value.
  *
  * `IN (?[])` takes one parameter that is an array of strings, however many: one statement (one
- * round trip) for a set of keys. SQLite binds it as JSON text read by `json_each`, PostgreSQL as a
- * text array compared with `= ANY`.
+ * round trip) for a set of keys. SQLite spreads it into as many `?` (one prepared variant per list
+ * length), PostgreSQL binds it as one text array compared with `= ANY`.
  */
 
 /** The list placeholder (see above), as it appears in a statement's text. */

@@ -1,12 +1,26 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { type Executor, LIST_PLACEHOLDER, type Sql } from '../sql/executor.js';
 
-/** A list parameter is JSON text here, read as a table by json_each. */
-const sqliteText = (stmt: Sql): string =>
-  stmt.lists ? stmt.text.replace(LIST_PLACEHOLDER, 'IN (SELECT value FROM json_each(?))') : stmt.text;
-
-const bindable = (stmt: Sql, values: readonly unknown[]): readonly unknown[] =>
-  stmt.lists ? values.map((v) => (Array.isArray(v) ? JSON.stringify(v) : v)) : values;
+/**
+ * A list parameter becomes as many `?` as it has items, one prepared variant per list length
+ * (json_each costs several times more per call here, where a statement costs no round trip).
+ */
+function expandLists(stmt: Sql, values: readonly unknown[]): { key: string; text: string; flat: unknown[] } {
+  const lengths: number[] = [];
+  const flat: unknown[] = [];
+  for (const v of values) {
+    if (Array.isArray(v)) {
+      lengths.push(v.length);
+      flat.push(...v);
+    } else flat.push(v);
+  }
+  let k = 0;
+  const text = stmt.text.replace(LIST_PLACEHOLDER, () => {
+    const n = lengths[k++] ?? 0;
+    return `IN (${Array.from({ length: n }, () => '?').join(', ')})`;
+  });
+  return { key: lengths.join(','), text, flat };
+}
 
 /**
  * Runs the stores' statements on one better-sqlite3 connection: each statement is prepared once
@@ -15,6 +29,8 @@ const bindable = (stmt: Sql, values: readonly unknown[]): readonly unknown[] =>
  */
 export class SqliteExecutor implements Executor {
   private readonly prepared = new Map<Sql, Statement<unknown[], unknown>>();
+  /** Statements with list parameters: one variant per combination of list lengths. */
+  private readonly listed = new Map<Sql, Map<string, Statement<unknown[], unknown>>>();
 
   /** `onWrite` hears the table of every write this executor runs (see SqliteStorage.authChangeToken). */
   constructor(
@@ -26,26 +42,48 @@ export class SqliteExecutor implements Executor {
     if (stmt.table !== null) this.onWrite(stmt.table);
     let s = this.prepared.get(stmt);
     if (s === undefined) {
-      s = this.db.prepare<unknown[], unknown>(sqliteText(stmt));
+      s = this.db.prepare<unknown[], unknown>(stmt.text);
       this.prepared.set(stmt, s);
     }
     return s;
   }
 
+  /** The prepared statement and its parameters (list parameters spread). */
+  private bound(stmt: Sql, values: readonly unknown[]): [Statement<unknown[], unknown>, readonly unknown[]] {
+    if (!stmt.lists) return [this.statement(stmt), values];
+    if (stmt.table !== null) this.onWrite(stmt.table);
+    const { key, text, flat } = expandLists(stmt, values);
+    let variants = this.listed.get(stmt);
+    if (variants === undefined) {
+      variants = new Map();
+      this.listed.set(stmt, variants);
+    }
+    let s = variants.get(key);
+    if (s === undefined) {
+      s = this.db.prepare<unknown[], unknown>(text);
+      variants.set(key, s);
+    }
+    return [s, flat];
+  }
+
   all<R>(stmt: Sql, values: readonly unknown[]): R[] {
-    return this.statement(stmt).all(...bindable(stmt, values)) as R[];
+    const [s, v] = this.bound(stmt, values);
+    return s.all(...v) as R[];
   }
 
   get<R>(stmt: Sql, values: readonly unknown[]): R | null {
-    return (this.statement(stmt).get(...bindable(stmt, values)) as R | undefined) ?? null;
+    const [s, v] = this.bound(stmt, values);
+    return (s.get(...v) as R | undefined) ?? null;
   }
 
   run(stmt: Sql, values: readonly unknown[]): number {
-    return this.statement(stmt).run(...bindable(stmt, values)).changes;
+    const [s, v] = this.bound(stmt, values);
+    return s.run(...v).changes;
   }
 
   defer(stmt: Sql, values: readonly unknown[]): void {
-    this.statement(stmt).run(...bindable(stmt, values));
+    const [s, v] = this.bound(stmt, values);
+    s.run(...v);
   }
 
   lock(): void {}

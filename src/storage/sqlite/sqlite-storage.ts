@@ -34,10 +34,12 @@ const AUTH_TABLES = new Set(['api_keys', 'organizations']);
 
 /**
  * WAL pages after which a commit of this process's writer checkpoints (SQLite's own page-driven
- * automatic checkpoint, run inside the commit that crosses it). 256 pages of 4 KB: each checkpoint
- * copies about 1 MB into the database file, a millisecond or two, however busy the event loop is.
+ * automatic checkpoint, run inside the commit that crosses it), however busy the event loop is.
+ * 1000 pages of 4 KB (SQLite's default): a checkpoint copies at most about 4 MB. Measured for 30,000
+ * back-to-back installs under load: WAL at most 4.2 MB (the 1 s timer it replaces: 337 MB), the
+ * slowest install 5.6 ms (timer: 12.8 ms); 256 pages stalled no less and cost throughput (fsyncs).
  */
-export const WAL_CHECKPOINT_PAGES = 256;
+export const WAL_CHECKPOINT_PAGES = 1000;
 /**
  * Once a checkpoint has caught up and the WAL restarts, SQLite truncates the file to this size: a
  * burst (one large transaction, a reader pinning the WAL) does not leave a large file behind.
