@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick]`: orgvault's library operations against their floors,
+ * `npm run bench [-- --json] [-- --quick] [-- --scale[=<orgs>]]`: orgvault's library operations against their floors,
  * measured in the same run on 100 orgs x 50 modules. Prints ops/s and ratio = floor / orgvault
  * (target <= 1.5). With --json the last line is one JSON object {"ops": {...}}.
  */
@@ -19,8 +19,14 @@ const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
 const engineArg = process.argv.find((_arg, i, all) => all[i - 1] === '--engine') ?? 'sqlite';
+/** `--scale` (10,000 orgs) or `--scale=<orgs>`: see scale.ts. */
+const scaleArg = process.argv.find((arg) => arg === '--scale' || arg.startsWith('--scale='));
 
 async function main(): Promise<void> {
+  if (scaleArg !== undefined) {
+    const { runScale } = await import('./scale.js');
+    return runScale(scaleArg === '--scale' ? 10_000 : Number(scaleArg.slice('--scale='.length)));
+  }
   if (engineArg === 'postgres') return runPostgres();
   if (engineArg !== 'sqlite') throw new Error(`unknown --engine ${engineArg} (sqlite | postgres)`);
   const dir = mkdtempSync(join(tmpdir(), 'orgvault-bench-'));

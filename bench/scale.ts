@@ -1,0 +1,166 @@
+/**
+ * `npm run bench -- --scale[=<orgs>]` (SQLite): the same operations and floors as the main bench,
+ * measured at 50 orgs x 100 modules (5k rows) and again after filling to <orgs> x 100 modules
+ * (default 10,000 orgs: 1M module rows, 200k credentials), through orgvault's own API (every
+ * install with its audit row). Prints per operation both rates and the cost ratio (small/large) for
+ * orgvault and for its floor, then the database size and the process RSS. A smaller <orgs> gives a
+ * quick run; the full fill takes a while on a loaded machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openVault, type Vault } from '../src/vault.js';
+import { authCases } from './auth-cases.js';
+import type { Dataset } from './dataset.js';
+import { type BenchCase, type CaseResult, measure } from './harness.js';
+import { sqliteCases } from './sqlite-cases.js';
+
+const MODULES_PER_ORG = 100;
+const CREDENTIALS_PER_ORG = 20;
+const SMALL_ORGS = 50;
+const CATEGORIES = ['weather', 'calendar', 'search', 'crm', 'mail'];
+
+const orgName = (i: number) => `org-${String(i).padStart(5, '0')}`;
+const moduleName = (j: number) =>
+  `${CATEGORIES[j % CATEGORIES.length]}/platform-${String(j).padStart(3, '0')}`;
+
+function manifestFor(moduleId: string, i: number) {
+  const [category, platform] = moduleId.split('/') as [string, string];
+  return {
+    name: platform,
+    category,
+    platform,
+    version: `1.${i % 100}.0`,
+    display_name: `${platform} integration`,
+    description: 'A module installed for benchmarking, with a manifest of realistic size.',
+    auth_type: 'api_key',
+    requires_api_key: true,
+    credential_fields: [{ name: 'api_key', required: true }],
+  };
+}
+
+/** Orgs [from, to) with their modules and credentials, installed through the library. */
+async function fill(vault: Vault, from: number, to: number): Promise<void> {
+  const started = performance.now();
+  for (let i = from; i < to; i++) {
+    const org = orgName(i);
+    await vault.system.createOrg(org);
+    for (let j = 0; j < MODULES_PER_ORG; j++) {
+      const mod = moduleName(j);
+      await vault.org(org).modules.install(manifestFor(mod, 0));
+      if (j < CREDENTIALS_PER_ORG)
+        await vault.org(org).credentials.store(mod, { api_key: `secret-${org}-${j}` });
+    }
+    if ((i + 1) % 500 === 0) {
+      const s = Math.round((performance.now() - started) / 1000);
+      process.stderr.write(`  filled ${(i + 1).toLocaleString('en-US')} orgs (${s} s)\n`);
+    }
+  }
+}
+
+/** The pairs of orgs [0, orgs), shuffled deterministically (consecutive operations touch different rows). */
+function dataset(orgs: number): Dataset {
+  const names = Array.from({ length: orgs }, (_, i) => orgName(i));
+  const pairs: [string, string][] = [];
+  const credentialPairs: [string, string][] = [];
+  for (const org of names) {
+    for (let j = 0; j < MODULES_PER_ORG; j++) {
+      pairs.push([org, moduleName(j)]);
+      if (j < CREDENTIALS_PER_ORG) credentialPairs.push([org, moduleName(j)]);
+    }
+  }
+  let seed = 42;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (const list of [pairs, credentialPairs]) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [list[i], list[j]] = [list[j] as [string, string], list[i] as [string, string]];
+    }
+  }
+  return { orgs: names, pairs, credentialPairs, manifestFor };
+}
+
+const sizeOf = (path: string) => {
+  let total = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      total += statSync(`${path}${suffix}`).size;
+    } catch {
+      // No WAL file at this moment.
+    }
+  }
+  return total;
+};
+
+async function measureAll(cases: BenchCase[]): Promise<Record<string, CaseResult>> {
+  const out: Record<string, CaseResult> = {};
+  for (const c of cases) out[c.name] = await measure(c, { rounds: 5, roundMs: 300 });
+  return out;
+}
+
+export async function runScale(orgs: number): Promise<void> {
+  if (!Number.isInteger(orgs) || orgs < SMALL_ORGS) {
+    throw new Error(`--scale=<orgs> takes an integer of at least ${SMALL_ORGS}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'orgvault-scale-'));
+  const path = join(dir, 'bench.db');
+  const vault = await openVault({
+    databaseUrl: `sqlite:${path}`,
+    dataDir: dir,
+    masterKey: randomBytes(32).toString('base64'),
+    warn: () => {},
+  });
+  try {
+    await fill(vault, 0, SMALL_ORGS);
+    const small = dataset(SMALL_ORGS);
+    // Keys are made once, in the first orgs; verification is measured against them at both sizes.
+    const auth = await authCases(vault, path, small.orgs);
+    const before = await measureAll([...sqliteCases(vault, path, small), ...auth]);
+    const smallBytes = sizeOf(path);
+    const t0 = performance.now();
+    await fill(vault, SMALL_ORGS, orgs);
+    const fillSeconds = Math.round((performance.now() - t0) / 1000);
+    const after = await measureAll([...sqliteCases(vault, path, dataset(orgs)), ...auth]);
+    const rows = (orgs * MODULES_PER_ORG).toLocaleString('en-US');
+    process.stdout.write(
+      `orgvault bench --scale: engine=sqlite, ${(SMALL_ORGS * MODULES_PER_ORG).toLocaleString('en-US')} vs ${rows} module rows, ${(orgs * CREDENTIALS_PER_ORG).toLocaleString('en-US')} credentials (fill ${fillSeconds} s); cost = small ops/s / large ops/s (1.00: flat)\n`,
+    );
+    const head = [
+      'operation',
+      'ops/s small',
+      'ops/s large',
+      'cost',
+      'floor small',
+      'floor large',
+      'floor cost',
+    ];
+    const table = Object.keys(before).map((name) => {
+      const b = before[name] as CaseResult;
+      const a = after[name] as CaseResult;
+      return [
+        name,
+        b.ops_per_s.toLocaleString('en-US'),
+        a.ops_per_s.toLocaleString('en-US'),
+        (b.ops_per_s / a.ops_per_s).toFixed(2),
+        b.floor_ops_per_s.toLocaleString('en-US'),
+        a.floor_ops_per_s.toLocaleString('en-US'),
+        (b.floor_ops_per_s / a.floor_ops_per_s).toFixed(2),
+      ];
+    });
+    const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] as string).length)));
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+    process.stdout.write(`${line(head)}\n${table.map(line).join('\n')}\n`);
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    process.stdout.write(
+      `database: ${mb(smallBytes)} small, ${mb(sizeOf(path))} large (file + WAL); RSS ${mb(process.memoryUsage().rss)}\n`,
+    );
+  } finally {
+    await vault.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
