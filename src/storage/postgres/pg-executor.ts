@@ -21,6 +21,9 @@ function pgStatement(stmt: Sql): Statement {
   let s = converted.get(stmt);
   if (s === undefined) {
     s = statement(stmt.name, numbered(stmt.text) + (stmt.forUpdate ? ' FOR UPDATE' : ''));
+    // A statement with a list is planned for each call's values (unnamed): the generic plan of a
+    // named one does not search the key for `= ANY($n)` and scanned, e.g., a whole thread's values.
+    if (stmt.lists) s = { ...s, name: '' };
     converted.set(stmt, s);
   }
   return s;

@@ -84,7 +84,7 @@ class PrefixedQuery extends BaseQuery {
     if (this.name && connection.parsedStatements[this.name] !== this.text) this.parsedHere.push(this.name);
     try {
       for (const p of this.prefix) {
-        if (p.name === undefined) connection.parse({ text: p.text });
+        if (!p.name) connection.parse({ text: p.text });
         else if (connection.parsedStatements[p.name] !== p.text) {
           connection.parse({ name: p.name, text: p.text });
           // Recorded now, as pg does for its own statements; a failed batch taints the connection.
@@ -92,7 +92,7 @@ class PrefixedQuery extends BaseQuery {
           this.parsedHere.push(p.name);
         }
         // The same value mapping pg applies to its own statements (numbers, Buffers, null, Dates).
-        connection.bind({ statement: p.name ?? '', values: p.values, valueMapper: prepareValue });
+        connection.bind({ statement: p.name || '', values: p.values, valueMapper: prepareValue });
         connection.execute({});
       }
     } catch (err) {
