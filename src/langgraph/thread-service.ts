@@ -5,7 +5,7 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import type { OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import type { SealedColumns } from '../storage/rows.js';
+import type { LangGraphChannelValueRow, LangGraphWriteRow, SealedColumns } from '../storage/rows.js';
 import { orgScope, type Storage } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import { packParts, unpackParts } from './sealed-parts.js';
@@ -119,11 +119,18 @@ export class LangGraphThreadService {
       if (row === null) return null;
       const stored = await this.openCheckpoint(r, orgId, row);
       const { decoded, channels } = await decode(stored);
+      const found = await r.langgraph.findValuesAndWrites(
+        orgId,
+        threadId,
+        checkpointNs,
+        channels,
+        stored.checkpointId,
+      );
       return {
         stored,
         decoded,
-        values: await this.readValues(r, orgId, threadId, checkpointNs, channels),
-        writes: await this.readWrites(r, orgId, threadId, checkpointNs, stored.checkpointId),
+        values: await this.openValues(r, orgId, threadId, checkpointNs, found.values),
+        writes: await this.openWrites(r, orgId, threadId, checkpointNs, stored.checkpointId, found.writes),
       };
     });
   }
@@ -217,8 +224,19 @@ export class LangGraphThreadService {
     checkpointNs: string,
     versions: ReadonlyArray<readonly [channel: string, version: string]>,
   ): Promise<Map<string, Typed>> {
+    const rows = await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, versions);
+    return this.openValues(r, orgId, threadId, checkpointNs, rows);
+  }
+
+  private async openValues(
+    r: Repositories,
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    rows: readonly LangGraphChannelValueRow[],
+  ): Promise<Map<string, Typed>> {
     const out = new Map<string, Typed>();
-    for (const row of await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, versions)) {
+    for (const row of rows) {
       const { channel, version } = row;
       const where = aad('channel', orgId, threadId, checkpointNs, row.checkpointId, channel, version);
       const [status, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
@@ -238,8 +256,20 @@ export class LangGraphThreadService {
     checkpointNs: string,
     checkpointId: string,
   ): Promise<ThreadWrite[]> {
+    const rows = await r.langgraph.findWrites(orgId, threadId, checkpointNs, checkpointId);
+    return this.openWrites(r, orgId, threadId, checkpointNs, checkpointId, rows);
+  }
+
+  private async openWrites(
+    r: Repositories,
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string,
+    rows: readonly LangGraphWriteRow[],
+  ): Promise<ThreadWrite[]> {
     const out: ThreadWrite[] = [];
-    for (const row of await r.langgraph.findWrites(orgId, threadId, checkpointNs, checkpointId)) {
+    for (const row of rows) {
       const where = aad('write', orgId, threadId, checkpointNs, checkpointId, row.taskId, row.idx);
       const [channel, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
         Buffer,

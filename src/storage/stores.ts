@@ -192,6 +192,14 @@ export interface LangGraphStore {
     checkpointNs: string,
     versions: ReadonlyArray<readonly [channel: string, version: string]>,
   ): Promise<LangGraphChannelValueRow[]>;
+  /** findChannelValues and findWrites (of `checkpointId`) in one statement. */
+  findValuesAndWrites(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    versions: ReadonlyArray<readonly [channel: string, version: string]>,
+    checkpointId: string,
+  ): Promise<{ values: LangGraphChannelValueRow[]; writes: LangGraphWriteRow[] }>;
   /** With replace, overwrites the same (task, idx); otherwise an existing one is kept. */
   putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): void;
   /** In LangGraph's order: task path, task id, index. */

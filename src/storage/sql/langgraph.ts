@@ -86,6 +86,19 @@ const FIND_CHANNEL_VALUES = sql(
      AND (channel || '|' || version) IN (?[])`,
 );
 
+// What getTuple needs after the checkpoint itself, in one statement (one round trip on PostgreSQL):
+// the values its channel versions name, and the pending writes against it.
+const FIND_VALUES_AND_WRITES = sql(
+  'lg_find_values_and_writes',
+  `SELECT 'value' AS kind, channel AS a, version AS b, 0 AS idx, checkpoint_id, key_version, nonce, sealed
+     FROM lg_channel_values
+     WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND channel IN (?[]) AND version IN (?[])
+       AND (channel || '|' || version) IN (?[])
+   UNION ALL
+   SELECT 'write' AS kind, task_id AS a, task_path AS b, idx, checkpoint_id, key_version, nonce, sealed
+     FROM lg_writes WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
+);
+
 const INSERT_WRITE = sql(
   'lg_insert_write',
   `INSERT INTO lg_writes (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -244,6 +257,67 @@ export class SqlLangGraphStore implements LangGraphStore {
       nonce: r.nonce,
       sealed: r.sealed,
     }));
+  }
+
+  async findValuesAndWrites(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    versions: ReadonlyArray<readonly [channel: string, version: string]>,
+    checkpointId: string,
+  ): Promise<{ values: LangGraphChannelValueRow[]; writes: LangGraphWriteRow[] }> {
+    const rows = await this.x.all<{
+      kind: string;
+      a: string;
+      b: string;
+      idx: number;
+      checkpoint_id: string;
+      key_version: number;
+      nonce: Buffer;
+      sealed: Buffer;
+    }>(FIND_VALUES_AND_WRITES, [
+      orgId,
+      threadId,
+      checkpointNs,
+      versions.map(([c]) => c),
+      versions.map(([, v]) => v),
+      versions.map(([c, v]) => `${c}|${v}`),
+      orgId,
+      threadId,
+      checkpointNs,
+      checkpointId,
+    ]);
+    const exact = new Set(versions.map((pair) => JSON.stringify(pair)));
+    const values: LangGraphChannelValueRow[] = [];
+    const writes: LangGraphWriteRow[] = [];
+    for (const r of rows) {
+      const sealed = { keyVersion: r.key_version, nonce: r.nonce, sealed: r.sealed };
+      if (r.kind === 'value') {
+        if (!exact.has(JSON.stringify([r.a, r.b]))) continue;
+        values.push({
+          threadId,
+          checkpointNs,
+          channel: r.a,
+          version: r.b,
+          checkpointId: r.checkpoint_id,
+          ...sealed,
+        });
+      } else {
+        writes.push({
+          threadId,
+          checkpointNs,
+          checkpointId,
+          taskId: r.a,
+          idx: r.idx,
+          taskPath: r.b,
+          ...sealed,
+        });
+      }
+    }
+    // The order findWrites gives (task path, task, index; byte order, as the "C" collation sorts).
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    writes.sort((x, y) => cmp(x.taskPath, y.taskPath) || cmp(x.taskId, y.taskId) || x.idx - y.idx);
+    return { values, writes };
   }
 
   async deleteThread(orgId: string, threadId: string): Promise<number> {
