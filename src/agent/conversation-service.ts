@@ -4,8 +4,8 @@ import { VaultError } from '../errors.js';
 import { DEFAULT_ORG, type OrgId } from '../ids.js';
 import { recordCallOutcome } from '../modules/module-health.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import { orgScope, type Storage } from '../storage/storage.js';
 import type { ToolResultRow } from '../storage/rows.js';
+import { orgScope, type Storage } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import type { AgentLogger } from './agent-logger.js';
 import { parseCall, parseState } from './call-input.js';
@@ -107,10 +107,16 @@ export class ConversationService {
     const limit = page.limit ?? 100;
     // seq is a 32-bit integer column on PostgreSQL: a larger cursor is a client mistake, not a 500.
     if (!Number.isInteger(after) || after < 0 || after > MAX_TOOL_RESULT_SEQ) {
-      throw new VaultError('VALIDATION_FAILED', `after must be an integer between 0 and ${MAX_TOOL_RESULT_SEQ}`);
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        `after must be an integer between 0 and ${MAX_TOOL_RESULT_SEQ}`,
+      );
     }
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TOOL_RESULTS_PAGE) {
-      throw new VaultError('VALIDATION_FAILED', `limit must be an integer between 1 and ${MAX_TOOL_RESULTS_PAGE}`);
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        `limit must be an integer between 1 and ${MAX_TOOL_RESULTS_PAGE}`,
+      );
     }
     await this.d.orgs.require(orgId);
     return this.d.storage.read(orgScope(orgId), async (r) => {
@@ -205,6 +211,7 @@ export class ConversationService {
       outcome.release();
     }
     const fields = {
+      ...requestIdField(actor),
       org_id: orgId,
       module_id: parsed.moduleId,
       action: parsed.action,
@@ -245,6 +252,7 @@ export class ConversationService {
       outcome.release();
     }
     const fields = {
+      ...requestIdField(actor),
       org_id: orgId,
       conversation_id: conversationId,
       module_id: call.moduleId,
@@ -352,6 +360,11 @@ export class ConversationService {
       now,
     );
   }
+}
+
+/** The request's id under the key Fastify's request lines use, so one grep finds every line of it. */
+function requestIdField(actor: ActorContext): { reqId?: string } {
+  return actor.requestId === null ? {} : { reqId: actor.requestId };
 }
 
 function overlay(stored: AgentState, seed: AgentState): AgentState {

@@ -33,7 +33,10 @@ export class OrgConversations {
    * default 100) at most: the whole history, of which the state carries only a window of the newest.
    * Null when this org has no such conversation.
    */
-  toolResults(conversationId: string, page: { after?: number; limit?: number } = {}): Promise<ToolResultPage | null> {
+  toolResults(
+    conversationId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<ToolResultPage | null> {
     return this.service.toolResults(this.orgId, conversationId, page);
   }
 

@@ -38,7 +38,11 @@ for (const backend of await selectedBackends()) {
       let sizeAt100 = 0;
       let largest = 0;
       for (let n = 1; n <= total; n++) {
-        const { state } = await org.conversations.invoke('long', { moduleId: ECHO, action: 'echo', input: { n } });
+        const { state } = await org.conversations.invoke('long', {
+          moduleId: ECHO,
+          action: 'echo',
+          input: { n },
+        });
         const size = JSON.stringify(state).length;
         if (n === 100) sizeAt100 = size;
         if (n >= 100) largest = Math.max(largest, size);
@@ -60,7 +64,8 @@ for (const backend of await selectedBackends()) {
         const opened = await freshVault(backend, { stateToolResultsWindow: window });
         const org = opened.vault.org();
         await org.modules.install(manifest(ECHO));
-        for (let n = 1; n <= 5; n++) await org.conversations.invoke('w', { moduleId: ECHO, action: 'echo', input: { n } });
+        for (let n = 1; n <= 5; n++)
+          await org.conversations.invoke('w', { moduleId: ECHO, action: 'echo', input: { n } });
         await expect(org.conversations.invoke('w', { moduleId: ECHO, action: 'nope' })).rejects.toThrow();
         const state = await org.conversations.get('w');
         expect(state?.toolResults).toHaveLength(window);
@@ -77,7 +82,11 @@ for (const backend of await selectedBackends()) {
       close = opened.close;
       const org = opened.vault.org();
       await org.modules.install(manifest(ECHO));
-      const first = await org.conversations.invoke('seeded', { moduleId: ECHO, action: 'echo', input: { n: 1 } });
+      const first = await org.conversations.invoke('seeded', {
+        moduleId: ECHO,
+        action: 'echo',
+        input: { n: 1 },
+      });
       const seed = { ...first.state, conversationId: 'seeded-2' };
       await org.conversations.invoke(seed, { moduleId: ECHO, action: 'echo', input: { n: 2 } });
       expect(await allResults(opened.vault, 'default', 'seeded-2', 10)).toEqual([

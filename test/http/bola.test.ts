@@ -154,7 +154,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
     expect(normalized(problemWithoutRequestId(onA), 'conv-a')).toEqual(
       normalized(problemWithoutRequestId(onMissing), 'conv-z'),
     );
-    const pageOnA = await call(world.app, 'GET', '/v1/conversations/conv-a/tool-results', { key: b.keys.owner });
+    const pageOnA = await call(world.app, 'GET', '/v1/conversations/conv-a/tool-results', {
+      key: b.keys.owner,
+    });
     const pageOnMissing = await call(world.app, 'GET', '/v1/conversations/conv-z/tool-results', {
       key: b.keys.owner,
     });
@@ -181,7 +183,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
       key: b.keys.viewer,
     });
     expect(page.statusCode).toBe(200);
-    const froms = page.json().tool_results.map((t: { output: { input: { from: string } } }) => t.output.input.from);
+    const froms = page
+      .json()
+      .tool_results.map((t: { output: { input: { from: string } } }) => t.output.input.from);
     expect(froms).toEqual([b.orgId, b.orgId, b.orgId]);
     expect(page.body).not.toContain(a.orgId);
   });

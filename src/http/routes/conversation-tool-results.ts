@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_TOOL_RESULTS_PAGE } from '../../agent/conversation-service.js';
-import { toToolResultJson, toolResultJsonSchema } from '../../agent/state-json.js';
+import { toolResultJsonSchema, toToolResultJson } from '../../agent/state-json.js';
 import { VaultError } from '../../errors.js';
 import { orgOf } from '../route-config.js';
 import { errorResponses } from '../schemas.js';
@@ -20,12 +20,17 @@ export function conversationToolResultsRoute(app: FastifyInstance, { vault }: Ro
     {
       config: { permission: 'read_config' },
       schema: {
-        summary: "A page of a conversation's tool results, oldest first; pass next_after as after for the next",
+        summary:
+          "A page of a conversation's tool results, oldest first; pass next_after as after for the next",
         params: conversationParams,
         querystring: {
           type: 'object',
           properties: {
-            after: { type: 'string', pattern: '^[0-9]{1,10}$', description: 'only results with a larger seq' },
+            after: {
+              type: 'string',
+              pattern: '^[0-9]{1,10}$',
+              description: 'only results with a larger seq',
+            },
             limit: {
               type: 'string',
               pattern: '^[0-9]{1,4}$',

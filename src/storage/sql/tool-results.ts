@@ -34,7 +34,13 @@ export class SqlToolResultStore implements ToolResultStore {
     return (await this.x.get<{ seq: number }>(LAST_SEQ, [orgId, conversationId]))?.seq ?? 0;
   }
 
-  async append(orgId: string, conversationId: string, seq: number, result: ToolResult, now: string): Promise<void> {
+  async append(
+    orgId: string,
+    conversationId: string,
+    seq: number,
+    result: ToolResult,
+    now: string,
+  ): Promise<void> {
     await this.x.run(APPEND, [orgId, conversationId, seq, JSON.stringify(result), now]);
   }
 
