@@ -95,6 +95,7 @@ export function createLogger(
       colorize: destination === undefined && process.stdout.isTTY === true,
       translateTime: false,
       ignore: 'pid,hostname',
+      singleLine: true,
       sync: true,
     });
     return pino(base, stream);

@@ -113,3 +113,78 @@ for (const backend of await selectedBackends()) {
     });
   });
 }
+
+describe('[sqlite] a conversation stored before migration 5 keeps its history', () => {
+  it('its tool results become rows 1..n, readable page by page; the next call trims the state', async () => {
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    const { applySqliteMigrations } = await import('../../src/storage/sqlite/migrate.js');
+    const { SQLITE_MIGRATIONS } = await import('../../src/storage/sqlite/migrations.js');
+    const { sqliteBackend } = await import('../support/backends.js');
+    const { openVault } = await import('../../src/vault.js');
+    const fresh = await sqliteBackend.fresh();
+    try {
+      const path = fresh.options.databaseUrl.slice('sqlite:'.length);
+      const db = new BetterSqlite3(path);
+      applySqliteMigrations(
+        db,
+        SQLITE_MIGRATIONS.filter((m) => m.version <= 4),
+      );
+      const now = '2026-06-01T00:00:00.000Z';
+      db.prepare(
+        "INSERT INTO organizations (org_id, name, plan, created_at) VALUES ('default', 'Default', NULL, ?)",
+      ).run(now);
+      const old = Array.from({ length: 30 }, (_, i) => ({
+        moduleId: 'demo/echo',
+        action: 'echo',
+        ok: true,
+        output: { input: { n: i + 1 } },
+        error: null,
+        at: now,
+        durationMs: 1,
+      }));
+      const state = {
+        messages: [],
+        toolResults: old,
+        routerRecommendation: null,
+        nextAction: null,
+        error: null,
+        retryCount: 0,
+        conversationId: 'legacy',
+        userId: null,
+        orgId: 'default',
+        metadata: {},
+        totalToolCalls: 30,
+      };
+      db.prepare(
+        "INSERT INTO checkpoints (org_id, conversation_id, state, version, created_at, updated_at) VALUES ('default', 'legacy', ?, 30, ?, ?)",
+      ).run(JSON.stringify(state), now, now);
+      db.close();
+
+      const vault = await openVault({ ...fresh.options, warn: () => {}, stateToolResultsWindow: 5 });
+      try {
+        const org = vault.org();
+        const first = await org.conversations.toolResults('legacy', { limit: 500 });
+        expect(first?.toolResults.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect(
+          first?.toolResults.map((r) => (r.toolResult.output as { input: { n: number } }).input.n),
+        ).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        await org.modules.install(manifest(ECHO));
+        const { state: next } = await org.conversations.invoke('legacy', {
+          moduleId: ECHO,
+          action: 'echo',
+          input: { n: 31 },
+        });
+        expect(next.totalToolCalls).toBe(31);
+        expect(next.toolResults.map((t) => (t.output as { input: { n: number } }).input.n)).toEqual([
+          27, 28, 29, 30, 31,
+        ]);
+        const all = await org.conversations.toolResults('legacy', { limit: 500 });
+        expect(all?.toolResults.map((r) => r.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+      } finally {
+        await vault.close();
+      }
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});
