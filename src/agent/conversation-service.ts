@@ -73,8 +73,9 @@ class CheckpointRace extends Error {}
  * Conversations of one org: their AgentState is checkpointed per (org, conversation id), so the same
  * id in two orgs is two conversations that never meet. Each invocation runs the module outside any
  * transaction (an outbound call must not hold locks), then in one transaction appends its tool result
- * to the latest checkpoint (read for update), moves the module's counters and writes the audit event.
- * Concurrent invocations on one conversation therefore each leave their tool result.
+ * as a row (the next seq) and to the latest checkpoint's window of recent results (read for update),
+ * moves the module's counters and writes the audit event. Concurrent invocations on one conversation
+ * therefore each leave their tool result, and a call costs the same however long the conversation is.
  */
 export class ConversationService {
   private readonly d: ConversationServiceDeps;
@@ -143,8 +144,8 @@ export class ConversationService {
   /**
    * For an existing agent loop that carries its own AgentState: the call resolves in the state's org
    * (null: default), which must be this org; another org's state is answered as not found. The
-   * checkpoint keeps every tool result (it is appended to, never replaced), and takes the caller's own
-   * fields (messages, metadata, ...) from the state given.
+   * conversation keeps every tool result (rows, never replaced; the state a window of the newest), and
+   * takes the caller's own fields (messages, metadata, ...) from the state given.
    */
   async invokeWithState(
     orgId: OrgId,
