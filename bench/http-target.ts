@@ -1,36 +1,81 @@
 /**
  * A server for `npm run bench:http`, run in a child process of its own so the load generator never
  * shares an event loop with it. Two modes:
- *   orgvault <databaseUrl> <dataDir> <masterKey>   the real API (auth hook, database, serializer)
- *   bare <bodyFile>                                 a bare Fastify route answering the same bytes
- * Prints one line {"port": N} once listening; stops on SIGTERM.
+ *   serve <databaseUrl> <dataDir> <masterKey>   `orgvault serve` as the CLI starts it: config from the
+ *                                               environment (its defaults), the rate limiter, request
+ *                                               logs on stdout (which the bench points at a file)
+ *   bare <dir>                                  bare Fastify routes answering the same bytes
+ * Tells the parent {port} over IPC once listening. In serve mode it also answers {lib: name, ms}
+ * with {lib: name, ops} (library calls in this same process, one at a time, for the cost model).
+ * Stops on SIGTERM.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify from 'fastify';
-import pino from 'pino';
-import { buildApp } from '../src/http/app.js';
-import { openVault } from '../src/vault.js';
+import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/http/server.js';
+import { createRequestLimiter } from '../src/ratelimit/create-limiter.js';
 
 const [mode, ...args] = process.argv.slice(2);
 
+/** The library operation behind each measured route, in the org the bench set up. */
+type LibOp = 'module.get' | 'credentials.store' | 'conversation.invoke' | 'modules.list';
+
 async function main(): Promise<void> {
   if (mode === 'bare') {
-    const body = readFileSync(args[0] ?? '');
+    const dir = args[0] ?? '';
+    const bytes = (name: string) => readFileSync(join(dir, name));
+    const list = bytes('list.json');
+    const module = bytes('module.json');
+    const invoke = bytes('invoke.json');
     const app = Fastify({ logger: false });
-    app.get('/v1/modules', async (_req, reply) => reply.type('application/json; charset=utf-8').send(body));
+    const json = 'application/json; charset=utf-8';
+    app.get('/v1/modules', async (_req, reply) => reply.type(json).send(list));
+    app.get('/v1/modules/:category/:platform', async (_req, reply) => reply.type(json).send(module));
+    // The body is parsed as JSON, as orgvault parses it, then answered with what orgvault answers.
+    app.put('/v1/modules/:category/:platform/credentials', async (_req, reply) => reply.code(204).send());
+    app.post('/v1/conversations/:id/invoke', async (_req, reply) => reply.type(json).send(invoke));
     await app.listen({ host: '127.0.0.1', port: 0 });
     announce(app.server.address());
     process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
     return;
   }
-  if (mode === 'orgvault') {
+  if (mode === 'serve') {
     const [databaseUrl, dataDir, masterKey] = args as [string, string, string];
-    const vault = await openVault({ databaseUrl, dataDir, masterKey, warn: () => {} });
-    // Request logging off, as for the bare route: the bench measures the API, not log I/O.
-    const app = await buildApp({ vault, logger: pino({ level: 'warn' }) });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    announce(app.server.address());
-    process.once('SIGTERM', () => void app.close().then(() => vault.close().then(() => process.exit(0))));
+    const config = loadConfig({ databaseUrl, dataDir, masterKey, host: '127.0.0.1', port: 0 });
+    const limiter = await createRequestLimiter(config);
+    const server = await startServer({ config, limiter });
+    announce(server.app.server.address());
+    const libOps: Record<LibOp, () => Promise<unknown>> = {
+      'modules.list': () => server.vault.org('bench').modules.list(),
+      'module.get': () => server.vault.org('bench').modules.get('weather/platform-00'),
+      'credentials.store': () =>
+        server.vault.org('bench').credentials.store('weather/platform-00', { api_key: 'bench-credential' }),
+      'conversation.invoke': () =>
+        server.vault.org('bench-mcp').conversations.invoke('bench-lib', {
+          moduleId: 'demo/echo',
+          action: 'echo',
+          input: { hello: 'world' },
+        }),
+    };
+    process.on('message', (msg: { lib: LibOp; ms: number }) => {
+      void (async () => {
+        const op = libOps[msg.lib];
+        const end = performance.now() + msg.ms;
+        let ops = 0;
+        const start = performance.now();
+        while (performance.now() < end) {
+          await op();
+          ops++;
+        }
+        process.send?.({ lib: msg.lib, ops: ops / ((performance.now() - start) / 1000) });
+      })().catch((err) => {
+        // A failed library call ends the bench (the parent sees the exit) instead of hanging it.
+        process.stderr.write(`bench library op ${msg.lib} failed: ${String(err)}\n`);
+        process.exit(1);
+      });
+    });
+    process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
     return;
   }
   throw new Error(`unknown mode ${mode}`);
@@ -38,7 +83,7 @@ async function main(): Promise<void> {
 
 function announce(addr: ReturnType<import('node:net').Server['address']>): void {
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  process.send?.({ port });
 }
 
 await main();

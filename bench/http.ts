@@ -1,17 +1,22 @@
 /**
  * `npm run bench:http [-- --duration S] [-- --rounds N] [-- --connections N] [-- --json]`
  *
- * Authenticated `GET /v1/modules` returning 50 modules, against a bare Fastify route in a separate
- * process answering the same bytes with no auth and no database. Both servers run in child
- * processes; autocannon drives them from this one, on loopback, in alternating rounds of a
- * bounded duration (default 3 rounds x 5 s each, after a 2 s warm-up; about 40 s in all). Prints
- * both request rates (each target's best round) and their ratio (orgvault / bare, target >= 0.7);
- * with --json the last line is one JSON object. Then `mcp tools/call demo/echo` against
- * `POST /v1/conversations/:id/invoke` of the same module, same rounds (target: ratio >= 0.8).
+ * `orgvault serve` at its default settings (request logs at info, one line a request, written to a
+ * file as a deployment would; the in-memory rate limiter on; only ORGVAULT_RATE_LIMIT_PER_MINUTE is
+ * raised so the one bench key is never refused, the limiter still counting every request) against
+ * bare Fastify routes in a separate process answering the same bytes with no auth and no database.
+ * autocannon drives both from this process, on loopback, in alternating rounds (default 3 x 5 s after
+ * a 2 s warm-up); each figure is the median of the rounds.
+ *
+ * Rows: authenticated `GET /v1/modules` (50 modules; target orgvault/bare >= 0.7); the cost model
+ * `t(route) <= 1.3 x (t(bare HTTP) + t(library op))` for `GET /v1/modules/:c/:p`,
+ * `PUT .../credentials` and `POST .../invoke` with `demo/echo` (t = 1 / rate; the library op runs in
+ * the server's own process between rounds, one call at a time); then `mcp tools/call demo/echo`
+ * against `POST .../invoke` (target >= 0.8). With --json the last line is one JSON object.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,32 +44,86 @@ const rounds = opt('rounds', 3);
 const json = argv.includes('--json');
 const ROOT = join(import.meta.dirname, '..');
 
-function startTarget(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+function startTarget(args: string[], logFile?: string): Promise<Target> {
+  const out = logFile === undefined ? 'ignore' : openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http-target.ts'), ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Only what `serve` reads: its defaults, but for a per-key limit the single bench key never reaches.
+    env: { PATH: process.env.PATH ?? '', ORGVAULT_RATE_LIMIT_PER_MINUTE: '1000000' },
+    stdio: ['ignore', out, 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('bench target did not start')), 30_000);
-    child.stdout?.on('data', (d) => {
-      out += d;
-      const m = /\{"port":(\d+)\}/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
+    const timer = setTimeout(() => reject(new Error('bench target did not start')), 60_000);
+    const onMessage = (m: { port?: number }) => {
+      if (m.port === undefined) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve({ child, port: m.port });
+    };
+    child.on('message', onMessage);
     child.on('exit', (code) => reject(new Error(`bench target exited with ${code}`)));
   });
 }
 
-async function load(
-  port: number,
-  headers: Record<string, string>,
-  seconds: number,
-): Promise<AutocannonResult> {
-  return autocannon({ url: `http://127.0.0.1:${port}/v1/modules`, headers, connections, duration: seconds });
+interface Target {
+  child: ChildProcess;
+  port: number;
+}
+
+/** Library calls a second in the server's own process (see http-target.ts). */
+function libRate(target: Target, lib: string, ms: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    target.child.once('exit', (code) => reject(new Error(`bench target exited with ${code} during ${lib}`)));
+    const onMessage = (m: { lib?: string; ops?: number }) => {
+      if (m.lib !== lib || m.ops === undefined) return;
+      target.child.off('message', onMessage);
+      resolve(m.ops);
+    };
+    target.child.on('message', onMessage);
+    target.child.send({ lib, ms });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/** The round whose rate is the median (its latencies go with it). */
+function medianRound(rs: AutocannonResult[]): AutocannonResult {
+  const m = median(rs.map((r) => r.requests.average));
+  return rs.reduce((a, b) => (Math.abs(b.requests.average - m) < Math.abs(a.requests.average - m) ? b : a));
+}
+
+function assertOk(name: string, rs: AutocannonResult[]): void {
+  for (const r of rs) {
+    if (r.non2xx > 0 || r.errors > 0)
+      throw new Error(`${name} answered ${r.non2xx} non-2xx, ${r.errors} errors`);
+  }
+}
+
+/** One request shape, sent the same to orgvault and to the bare route. */
+interface Shape {
+  path: string;
+  method: 'GET' | 'PUT' | 'POST';
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+function hit(port: number, shape: Shape, seconds: number, withAuth: boolean): Promise<AutocannonResult> {
+  const { 'x-api-key': _key, ...plain } = shape.headers;
+  return autocannon({
+    url: `http://127.0.0.1:${port}${shape.path}`,
+    method: shape.method,
+    headers: {
+      ...(withAuth ? shape.headers : plain),
+      ...(shape.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(shape.body === undefined ? {} : { body: JSON.stringify(shape.body) }),
+    connections,
+    duration: seconds,
+  });
 }
 
 /** POST load with a fixed JSON body (autocannon sends the same bytes on every request). */
@@ -119,23 +178,15 @@ async function mcpVersusInvoke(
   }
   await postLoad(port, invokePath, auth, invokeBody, 2);
   await postLoad(port, '/v1/mcp', mcpHeaders, mcpBody, 2);
-  let mcp: AutocannonResult | null = null;
-  let invoke: AutocannonResult | null = null;
-  const best = (a: AutocannonResult | null, b: AutocannonResult) =>
-    a === null || b.requests.average > a.requests.average ? b : a;
+  const mcps: AutocannonResult[] = [];
+  const invokes: AutocannonResult[] = [];
   for (let round = 0; round < rounds; round++) {
-    invoke = best(invoke, await postLoad(port, invokePath, auth, invokeBody, duration));
-    mcp = best(mcp, await postLoad(port, '/v1/mcp', mcpHeaders, mcpBody, duration));
+    invokes.push(await postLoad(port, invokePath, auth, invokeBody, duration));
+    mcps.push(await postLoad(port, '/v1/mcp', mcpHeaders, mcpBody, duration));
   }
-  if (mcp === null || invoke === null) throw new Error('no rounds');
-  for (const [name, r] of [
-    ['mcp', mcp],
-    ['invoke', invoke],
-  ] as const) {
-    if (r.non2xx > 0 || r.errors > 0)
-      throw new Error(`${name} answered ${r.non2xx} non-2xx, ${r.errors} errors`);
-  }
-  return { mcp, invoke };
+  assertOk('mcp', mcps);
+  assertOk('invoke', invokes);
+  return { mcp: medianRound(mcps), invoke: medianRound(invokes) };
 }
 
 async function main(): Promise<void> {
@@ -163,69 +214,161 @@ async function main(): Promise<void> {
       });
     }
     const apiKey = (await vault.org('bench').keys.create({ role: 'viewer', name: 'bench' })).apiKey;
-    // The MCP/invoke comparison runs in an org of its own, so the list above stays 50 modules.
+    const adminKey = (await vault.org('bench').keys.create({ role: 'owner', name: 'bench-owner' })).apiKey;
+    // The invoke and MCP rows run in an org of their own, so the list above stays 50 modules.
     await vault.system.createOrg('bench-mcp');
     const echo = { name: 'echo', category: 'demo', platform: 'echo', version: '1.0.0' };
     await vault.org('bench-mcp').modules.install(echo);
     const operatorKey = (await vault.org('bench-mcp').keys.create({ role: 'operator', name: 'mcp' })).apiKey;
     await vault.close();
 
-    const api = await startTarget(['orgvault', databaseUrl, dir, masterKey]);
+    const logFile = join(dir, 'serve.log');
+    const api = await startTarget(['serve', databaseUrl, dir, masterKey], logFile);
     children.push(api.child);
-    const auth = { 'x-api-key': apiKey };
-    const sample = await fetch(`http://127.0.0.1:${api.port}/v1/modules`, { headers: auth });
-    const bytes = Buffer.from(await sample.arrayBuffer());
+    const list: Shape = { path: '/v1/modules', method: 'GET', headers: { 'x-api-key': apiKey } };
+    const shapes: { name: string; lib: string; shape: Shape }[] = [
+      {
+        name: 'GET /v1/modules/:c/:p',
+        lib: 'module.get',
+        shape: { path: '/v1/modules/weather/platform-00', method: 'GET', headers: { 'x-api-key': adminKey } },
+      },
+      {
+        name: 'PUT .../credentials',
+        lib: 'credentials.store',
+        shape: {
+          path: '/v1/modules/weather/platform-00/credentials',
+          method: 'PUT',
+          headers: { 'x-api-key': adminKey },
+          body: { credentials: { api_key: 'bench-credential' } },
+        },
+      },
+      {
+        name: 'POST .../invoke demo/echo',
+        lib: 'conversation.invoke',
+        shape: {
+          path: '/v1/conversations/bench-http/invoke',
+          method: 'POST',
+          headers: { 'x-api-key': operatorKey },
+          body: { module_id: 'demo/echo', action: 'echo', input: { hello: 'world' } },
+        },
+      },
+    ];
+    // The bare routes answer exactly the bytes orgvault answers.
+    const answer = async (shape: Shape, expected: number) => {
+      const res = await fetch(`http://127.0.0.1:${api.port}${shape.path}`, {
+        method: shape.method,
+        headers: {
+          ...shape.headers,
+          ...(shape.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(shape.body === undefined ? {} : { body: JSON.stringify(shape.body) }),
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (res.status !== expected) throw new Error(`${shape.method} ${shape.path}: ${res.status} ${bytes}`);
+      return bytes;
+    };
+    const bytes = await answer(list, 200);
     const count = (JSON.parse(bytes.toString('utf8')) as { modules: unknown[] }).modules.length;
-    if (sample.status !== 200 || count !== 50)
-      throw new Error(`unexpected answer: ${sample.status}, ${count} modules`);
-    const bodyFile = join(dir, 'body.json');
-    writeFileSync(bodyFile, bytes);
-    const bare = await startTarget(['bare', bodyFile]);
+    if (count !== 50) throw new Error(`unexpected answer: ${count} modules`);
+    writeFileSync(join(dir, 'list.json'), bytes);
+    writeFileSync(join(dir, 'module.json'), await answer(shapes[0]?.shape as Shape, 200));
+    await answer(shapes[1]?.shape as Shape, 204);
+    writeFileSync(join(dir, 'invoke.json'), await answer(shapes[2]?.shape as Shape, 200));
+    const bare = await startTarget(['bare', dir]);
     children.push(bare.child);
 
     // Warm-up (JIT, statement caches), then measured rounds alternating between the targets, so
-    // a burst of load from elsewhere on the machine hits both alike; each keeps its best round.
-    await load(api.port, auth, 2);
-    await load(bare.port, {}, 2);
-    let ours: AutocannonResult | null = null;
-    let floor: AutocannonResult | null = null;
-    const best = (a: AutocannonResult | null, b: AutocannonResult) =>
-      a === null || b.requests.average > a.requests.average ? b : a;
-    for (let round = 0; round < rounds; round++) {
-      ours = best(ours, await load(api.port, auth, duration));
-      floor = best(floor, await load(bare.port, {}, duration));
+    // a burst of load from elsewhere on the machine hits both alike; each figure is a median.
+    const logBefore = statSync(logFile).size;
+    let served = 0;
+    const ours: AutocannonResult[] = [];
+    const floor: AutocannonResult[] = [];
+    const perShape = shapes.map(() => ({
+      ours: [] as AutocannonResult[],
+      bare: [] as AutocannonResult[],
+      lib: [] as number[],
+    }));
+    for (const s of [list, ...shapes.map((x) => x.shape)]) {
+      await hit(api.port, s, 1, true);
+      await hit(bare.port, s, 1, false);
     }
-    if (ours === null || floor === null) throw new Error('no rounds');
-    if (ours.non2xx > 0 || ours.errors > 0)
-      throw new Error(`orgvault answered ${ours.non2xx} non-2xx, ${ours.errors} errors`);
+    for (let round = 0; round < rounds; round++) {
+      const r = await hit(api.port, list, duration, true);
+      served += r.requests.total;
+      ours.push(r);
+      floor.push(await hit(bare.port, list, duration, false));
+      for (const [k, x] of shapes.entries()) {
+        const row = perShape[k] as (typeof perShape)[number];
+        const o = await hit(api.port, x.shape, duration, true);
+        served += o.requests.total;
+        row.ours.push(o);
+        row.bare.push(await hit(bare.port, x.shape, duration, false));
+        row.lib.push(await libRate(api, x.lib, Math.min(2000, duration * 1000)));
+      }
+    }
+    const logBytes = statSync(logFile).size - logBefore;
+    assertOk('orgvault', ours);
+    for (const [k, x] of shapes.entries()) assertOk(x.name, perShape[k]?.ours ?? []);
 
     const { mcp, invoke } = await mcpVersusInvoke(api.port, operatorKey);
     const mcpRatio = mcp.requests.average / invoke.requests.average;
-    const ratio = ours.requests.average / floor.requests.average;
+    const oursM = medianRound(ours);
+    const floorM = medianRound(floor);
+    const ratio = oursM.requests.average / floorM.requests.average;
+    const model = shapes.map((x, k) => {
+      const row = perShape[k] as (typeof perShape)[number];
+      const route = medianRound(row.ours).requests.average;
+      const bareRps = medianRound(row.bare).requests.average;
+      const lib = median(row.lib);
+      const tRoute = 1e6 / route;
+      const tBare = 1e6 / bareRps;
+      const tLib = 1e6 / lib;
+      return { name: x.name, route, bareRps, lib, tRoute, tBare, tLib, ratio: tRoute / (tBare + tLib) };
+    });
     const row = (name: string, r: AutocannonResult) =>
       `${name.padEnd(34)} ${String(Math.round(r.requests.average)).padStart(8)} req/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms`;
+    const us = (n: number) => `${n.toFixed(0).padStart(6)} us`;
     process.stdout.write(
-      `bench:http  GET /v1/modules (50 modules, ${bytes.length} bytes), ${connections} connections, best of ${rounds} x ${duration} s\n` +
-        `${row('orgvault (auth + SQLite + JSON)', ours)}\n${row('bare Fastify route (same bytes)', floor)}\n` +
+      `bench:http  serve at its defaults (info request log to a file, rate limiter on), ${connections} connections, median of ${rounds} x ${duration} s\n` +
+        `GET /v1/modules (50 modules, ${bytes.length} bytes)\n` +
+        `${row('orgvault (auth + SQLite + JSON)', oursM)}\n${row('bare Fastify route (same bytes)', floorM)}\n` +
         `ratio orgvault/bare = ${ratio.toFixed(2)} (target >= 0.70)\n` +
-        `${row('mcp tools/call demo/echo', mcp)}\n${row('POST .../invoke demo/echo', invoke)}\n` +
+        `request log: ${(logBytes / Math.max(1, served)).toFixed(0)} bytes a request\n` +
+        `cost model t(route) <= 1.3 x (t(bare HTTP) + t(library op)), t = 1/rate\n` +
+        model
+          .map(
+            (m) =>
+              `  ${m.name.padEnd(28)} route ${us(m.tRoute)}  bare ${us(m.tBare)}  library ${us(m.tLib)}  ratio ${m.ratio.toFixed(2)}${m.ratio <= 1.3 ? '' : '  OVER'}`,
+          )
+          .join('\n') +
+        `\n${row('mcp tools/call demo/echo', mcp)}\n${row('POST .../invoke demo/echo', invoke)}\n` +
         `ratio mcp/invoke = ${mcpRatio.toFixed(2)} (target >= 0.80)\n`,
     );
     if (json) {
       process.stdout.write(
         `${JSON.stringify({
           bench: 'http',
+          defaults: true,
           route: 'GET /v1/modules',
           modules: 50,
           bytes: bytes.length,
           connections,
           duration_s: duration,
           rounds,
-          orgvault_rps: Math.round(ours.requests.average),
-          bare_rps: Math.round(floor.requests.average),
+          statistic: 'median',
+          orgvault_rps: Math.round(oursM.requests.average),
+          bare_rps: Math.round(floorM.requests.average),
           ratio: Number(ratio.toFixed(3)),
-          orgvault_p99_ms: ours.latency.p99,
-          bare_p99_ms: floor.latency.p99,
+          orgvault_p99_ms: oursM.latency.p99,
+          bare_p99_ms: floorM.latency.p99,
+          log_bytes_per_request: Math.round(logBytes / Math.max(1, served)),
+          cost_model: model.map((m) => ({
+            route: m.name,
+            route_us: Math.round(m.tRoute),
+            bare_us: Math.round(m.tBare),
+            library_us: Math.round(m.tLib),
+            ratio: Number(m.ratio.toFixed(3)),
+          })),
           mcp_rps: Math.round(mcp.requests.average),
           invoke_rps: Math.round(invoke.requests.average),
           mcp_invoke_ratio: Number(mcpRatio.toFixed(3)),

@@ -37,6 +37,14 @@ export interface Config {
   breakerFailureThreshold: number;
   /** How long an unhealthy module's calls fail fast before one trial call is let through. */
   breakerCooldownMs: number;
+  /** Tool results a conversation's state carries (the newest); older ones are paged from their rows. */
+  stateToolResultsWindow: number;
+  /** `json` (one JSON object a line) or `pretty`; unset: pretty on a TTY, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
+  /** Share of requests that get a request log line: 1 every one, 0 none (errors are logged anyway). */
+  requestLogSample: number;
+  /** PostgreSQL: named prepared statements (off behind a transaction-pooling PgBouncer before 1.21). */
+  pgPreparedStatements: boolean;
 }
 
 export interface ConfigOverrides {
@@ -60,6 +68,10 @@ export interface ConfigOverrides {
   httpMaxResponseBytes?: number;
   breakerFailureThreshold?: number;
   breakerCooldownMs?: number;
+  stateToolResultsWindow?: number;
+  logFormat?: 'json' | 'pretty';
+  requestLogSample?: number;
+  pgPreparedStatements?: boolean;
 }
 
 const flag = z
@@ -110,6 +122,21 @@ const EnvSchema = z.object({
   ORGVAULT_HTTP_MAX_RESPONSE_BYTES: intIn(1, 64 * 1024 * 1024, 1024 * 1024),
   ORGVAULT_BREAKER_FAILURES: intIn(1, 1000, 5),
   ORGVAULT_BREAKER_COOLDOWN_MS: intIn(0, 24 * 60 * 60 * 1000, 30_000),
+  ORGVAULT_STATE_TOOL_RESULTS_WINDOW: intIn(0, 10_000, 20),
+  ORGVAULT_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  ORGVAULT_REQUEST_LOG_SAMPLE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 1;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be a number between 0 and 1' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  ORGVAULT_PG_PREPARED_STATEMENTS: z.enum(['on', 'off']).optional(),
 });
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -159,5 +186,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     httpMaxResponseBytes: overrides.httpMaxResponseBytes ?? e.ORGVAULT_HTTP_MAX_RESPONSE_BYTES,
     breakerFailureThreshold: overrides.breakerFailureThreshold ?? e.ORGVAULT_BREAKER_FAILURES,
     breakerCooldownMs: overrides.breakerCooldownMs ?? e.ORGVAULT_BREAKER_COOLDOWN_MS,
+    stateToolResultsWindow: overrides.stateToolResultsWindow ?? e.ORGVAULT_STATE_TOOL_RESULTS_WINDOW,
+    logFormat: overrides.logFormat ?? e.ORGVAULT_LOG_FORMAT,
+    requestLogSample: overrides.requestLogSample ?? e.ORGVAULT_REQUEST_LOG_SAMPLE,
+    pgPreparedStatements: overrides.pgPreparedStatements ?? e.ORGVAULT_PG_PREPARED_STATEMENTS !== 'off',
   };
 }

@@ -190,7 +190,11 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     production: config.production,
     ...(warn ? { warn } : {}),
   });
-  const storage = await openStorage(config.databaseUrl, { databaseOwnerUrl: config.databaseOwnerUrl, warn });
+  const storage = await openStorage(config.databaseUrl, {
+    databaseOwnerUrl: config.databaseOwnerUrl,
+    warn,
+    preparedStatements: config.pgPreparedStatements,
+  });
   try {
     const now = () => clock().toISOString();
     const audit = new AuditLog(storage);

@@ -4,6 +4,7 @@ import { VaultError } from '../errors.js';
 import { DEFAULT_ORG, type OrgId } from '../ids.js';
 import { recordCallOutcome } from '../modules/module-health.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
+import type { ToolResultRow } from '../storage/rows.js';
 import { orgScope, type Storage } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import type { AgentLogger } from './agent-logger.js';
@@ -36,7 +37,22 @@ export interface ConversationServiceDeps {
   logger: AgentLogger;
   /** Consecutive failures after which a module is marked unhealthy (the breaker's threshold). */
   failureThreshold: number;
+  /** Newest tool results the state carries; every one is also a row, paged by toolResults(). */
+  toolResultsWindow: number;
 }
+
+/** A page of a conversation's tool results, oldest first. */
+export interface ToolResultPage {
+  toolResults: ToolResultRow[];
+  /** The seq to pass as `after` for the next page; null when this page reached the end. */
+  nextAfter: number | null;
+}
+
+/** The largest seq a tool result can have (a PostgreSQL integer). */
+export const MAX_TOOL_RESULT_SEQ = 2_147_483_647;
+
+/** Largest page of tool results one call returns. */
+export const MAX_TOOL_RESULTS_PAGE = 500;
 
 /** Fields an agent loop owns; on the lower-level invoke they come from the caller's state. */
 const CALLER_FIELDS = [
@@ -57,8 +73,9 @@ class CheckpointRace extends Error {}
  * Conversations of one org: their AgentState is checkpointed per (org, conversation id), so the same
  * id in two orgs is two conversations that never meet. Each invocation runs the module outside any
  * transaction (an outbound call must not hold locks), then in one transaction appends its tool result
- * to the latest checkpoint (read for update), moves the module's counters and writes the audit event.
- * Concurrent invocations on one conversation therefore each leave their tool result.
+ * as a row (the next seq) and to the latest checkpoint's window of recent results (read for update),
+ * moves the module's counters and writes the audit event. Concurrent invocations on one conversation
+ * therefore each leave their tool result, and a call costs the same however long the conversation is.
  */
 export class ConversationService {
   private readonly d: ConversationServiceDeps;
@@ -76,6 +93,43 @@ export class ConversationService {
     return row === null ? null : row.state;
   }
 
+  /**
+   * The conversation's tool results with seq > after, oldest first, up to `limit` (1-500): the whole
+   * history, of which the state carries only the newest. Null when the conversation has no
+   * checkpoint in this org (another org's conversation of the same id included).
+   */
+  async toolResults(
+    orgId: OrgId,
+    conversationId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<ToolResultPage | null> {
+    assertConversationId(conversationId);
+    const after = page.after ?? 0;
+    const limit = page.limit ?? 100;
+    // seq is a 32-bit integer column on PostgreSQL: a larger cursor is a client mistake, not a 500.
+    if (!Number.isInteger(after) || after < 0 || after > MAX_TOOL_RESULT_SEQ) {
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        `after must be an integer between 0 and ${MAX_TOOL_RESULT_SEQ}`,
+      );
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TOOL_RESULTS_PAGE) {
+      throw new VaultError(
+        'VALIDATION_FAILED',
+        `limit must be an integer between 1 and ${MAX_TOOL_RESULTS_PAGE}`,
+      );
+    }
+    await this.d.orgs.require(orgId);
+    return this.d.storage.read(orgScope(orgId), async (r) => {
+      if ((await r.checkpoints.findCheckpoint(orgId, conversationId)) === null) return null;
+      // One more than asked tells whether a next page exists without a count.
+      const rows = await r.toolResults.page(orgId, conversationId, after, limit + 1);
+      const more = rows.length > limit;
+      const toolResults = more ? rows.slice(0, limit) : rows;
+      return { toolResults, nextAfter: more ? (toolResults.at(-1)?.seq ?? null) : null };
+    });
+  }
+
   /** Invokes a module in a conversation of this org, creating the conversation on first use. */
   async invoke(
     orgId: OrgId,
@@ -90,8 +144,8 @@ export class ConversationService {
   /**
    * For an existing agent loop that carries its own AgentState: the call resolves in the state's org
    * (null: default), which must be this org; another org's state is answered as not found. The
-   * checkpoint keeps every tool result (it is appended to, never replaced), and takes the caller's own
-   * fields (messages, metadata, ...) from the state given.
+   * conversation keeps every tool result (rows, never replaced; the state a window of the newest), and
+   * takes the caller's own fields (messages, metadata, ...) from the state given.
    */
   async invokeWithState(
     orgId: OrgId,
@@ -158,6 +212,7 @@ export class ConversationService {
       outcome.release();
     }
     const fields = {
+      ...requestIdField(actor),
       org_id: orgId,
       module_id: parsed.moduleId,
       action: parsed.action,
@@ -198,6 +253,7 @@ export class ConversationService {
       outcome.release();
     }
     const fields = {
+      ...requestIdField(actor),
       org_id: orgId,
       conversation_id: conversationId,
       module_id: call.moduleId,
@@ -248,15 +304,24 @@ export class ConversationService {
     const row = await tx.checkpoints.findCheckpoint(orgId, conversationId, { forUpdate: true });
     let base: AgentState = row ? row.state : (seed ?? createInitialState(conversationId, { orgId }));
     if (row && seed) base = overlay(base, seed);
+    // The state keeps a window of the newest results, so this call reads and writes a bounded
+    // state however long the conversation is; the full history is the tool_results rows.
+    const window = this.d.toolResultsWindow;
+    const recent = [...base.toolResults, toolResult];
     const next: AgentState = {
       ...base,
-      toolResults: [...base.toolResults, toolResult],
+      toolResults: window === 0 ? [] : recent.slice(-window),
       totalToolCalls: base.totalToolCalls + 1,
     };
     const version = await tx.checkpoints.saveCheckpoint(orgId, conversationId, next, now);
     // No row was there when read, yet the save updated one: another first invocation committed in
     // between (PostgreSQL, where a missing row cannot be locked). Roll back and append to theirs.
     if (row === null && version !== 1) throw new CheckpointRace();
+    // The checkpoint row is now locked by this transaction, so the seq read here is this call's own.
+    // A new conversation seeded by a caller's state keeps the seed's results as its first rows.
+    const toStore = row === null ? recent : [toolResult];
+    let seq = await tx.toolResults.lastSeq(orgId, conversationId);
+    for (const t of toStore) await tx.toolResults.append(orgId, conversationId, ++seq, t, now);
     await this.recordIn(tx, orgId, conversationId, call, outcome, actor, now);
     return next;
   }
@@ -296,6 +361,11 @@ export class ConversationService {
       now,
     );
   }
+}
+
+/** The request's id under the key Fastify's request lines use, so one grep finds every line of it. */
+function requestIdField(actor: ActorContext): { reqId?: string } {
+  return actor.requestId === null ? {} : { reqId: actor.requestId };
 }
 
 function overlay(stored: AgentState, seed: AgentState): AgentState {

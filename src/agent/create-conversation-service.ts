@@ -51,5 +51,6 @@ export function createConversationService(deps: AgentDeps): ConversationService 
     clock,
     logger: deps.logger ?? SILENT_LOGGER,
     failureThreshold: config.breakerFailureThreshold,
+    toolResultsWindow: config.stateToolResultsWindow,
   });
 }

@@ -1,6 +1,11 @@
 import type { ActorContext } from '../audit/audit-log.js';
 import type { OrgId } from '../ids.js';
-import type { ConversationService, ExecutableModule, InvokeResult } from './conversation-service.js';
+import type {
+  ConversationService,
+  ExecutableModule,
+  InvokeResult,
+  ToolResultPage,
+} from './conversation-service.js';
 import type { AgentState } from './state.js';
 
 /** A module call as the library takes it. */
@@ -21,6 +26,18 @@ export class OrgConversations {
   /** The conversation's checkpointed state, or null when it has no checkpoint in this org. */
   get(conversationId: string): Promise<AgentState | null> {
     return this.service.get(this.orgId, conversationId);
+  }
+
+  /**
+   * The conversation's tool results after seq `after` (default 0), oldest first, `limit` (1-500,
+   * default 100) at most: the whole history, of which the state carries only a window of the newest.
+   * Null when this org has no such conversation.
+   */
+  toolResults(
+    conversationId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<ToolResultPage | null> {
+    return this.service.toolResults(this.orgId, conversationId, page);
   }
 
   /** The org's enabled modules that can run, with what they run (the MCP tool catalogue). */

@@ -34,6 +34,23 @@ export function toStateJson(s: AgentState) {
   };
 }
 
+/** The JSON schema of toToolResultJson's output. */
+export const toolResultJsonSchema = {
+  type: 'object',
+  properties: {
+    module_id: { type: 'string' },
+    action: { type: 'string' },
+    ok: { type: 'boolean' },
+    output: {},
+    error: {
+      type: ['object', 'null'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+    at: { type: 'string' },
+    duration_ms: { type: 'integer' },
+  },
+} as const;
+
 /** The JSON schema of toStateJson's output (for response serialization and /openapi.json). */
 export const stateJsonSchema = {
   type: 'object',
@@ -42,24 +59,7 @@ export const stateJsonSchema = {
     org_id: { type: ['string', 'null'] },
     user_id: { type: ['string', 'null'] },
     messages: { type: 'array', items: {} },
-    tool_results: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          module_id: { type: 'string' },
-          action: { type: 'string' },
-          ok: { type: 'boolean' },
-          output: {},
-          error: {
-            type: ['object', 'null'],
-            properties: { code: { type: 'string' }, message: { type: 'string' } },
-          },
-          at: { type: 'string' },
-          duration_ms: { type: 'integer' },
-        },
-      },
-    },
+    tool_results: { type: 'array', items: toolResultJsonSchema },
     router_recommendation: {},
     next_action: { type: ['string', 'null'] },
     error: { type: ['string', 'null'] },

@@ -25,6 +25,10 @@ Environment (the same as the server's):
   ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
   ORGVAULT_AUDIT_SIGNING_KEY  Ed25519 key(s) that sign audit checkpoints: PKCS#8 PEM or 32-byte base64 seed, newest first
   ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
+  ORGVAULT_LOG_FORMAT     json or pretty (default: pretty on a terminal); ORGVAULT_REQUEST_LOG_SAMPLE 0..1 (default 1)
+  ORGVAULT_STATE_TOOL_RESULTS_WINDOW  tool results a conversation's state carries (default 20)
+  ORGVAULT_PG_PREPARED_STATEMENTS  off behind a transaction-pooling PgBouncer before 1.21
+  Every variable: README's Configuration table.
 
 Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
 

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RouteOptions,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Permission } from '../auth/permissions.js';
 import type { Config } from '../config.js';
@@ -10,7 +15,13 @@ import { fastifyTrustProxy } from '../trust-proxy.js';
 import type { Vault } from '../vault.js';
 import { installAuthHook, recordDenied } from './auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
-import { createLogger, withSafeRequestLogging } from './logger.js';
+import {
+  createLogger,
+  logFormatFor,
+  loggableUrl,
+  requestLogSampler,
+  withSafeRequestLogging,
+} from './logger.js';
 import { HttpMetrics } from './metrics.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { NO_LIMITS, type RequestLimiter } from './rate-limiter.js';
@@ -59,8 +70,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     // pino's Logger is what Fastify expects; its own type is narrower than pino's declaration.
     loggerInstance: withSafeRequestLogging(
-      options.logger ?? createLogger(config.logLevel),
+      options.logger ?? createLogger(config.logLevel, undefined, { format: logFormatFor(config.logFormat) }),
     ) as FastifyBaseLogger,
+    // Fastify's own two lines a request (incoming, completed), each serialising the request, are
+    // replaced by one line written in onResponse below, which can be sampled or turned off.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // The request id (x-request-id, problem bodies, audit rows) is always the server's own: a
@@ -138,10 +152,29 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (clientId !== null) reply.header('x-client-request-id', clientId);
     if (closing) reply.header('connection', 'close');
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const logged = requestLogSampler(config.requestLogSample);
+  // A callback hook, not an async one: no promise per request on the hottest hook.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const status = reply.statusCode;
+    const elapsed = reply.elapsedTime;
+    metrics.requests.inc({ method: request.method, route, status: String(status) });
+    metrics.duration.observe({ method: request.method, route }, elapsed / 1000);
+    // The line carries what a reader needs and nothing to serialise: the request id comes with the
+    // request's logger, the URL without its query (a key or an OAuth code may sit there).
+    if (logged(status)) {
+      request.log.info(
+        {
+          method: request.method,
+          url: loggableUrl(request.url),
+          route,
+          status,
+          ms: Math.round(elapsed * 10) / 10,
+        },
+        'request completed',
+      );
+    }
+    done();
   });
   app.setErrorHandler(async (err, request, reply) => {
     const p = toProblem(err, request);

@@ -1,4 +1,5 @@
-import { type DestinationStream, type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino, stdTimeFunctions } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Paths pino blanks out wherever they occur in a log line: keys and credentials must never reach a
@@ -62,14 +63,57 @@ export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
   };
 }
 
-/** The server's logger; `destination` lets tests read what would have been logged. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = {
+export type LogFormat = 'json' | 'pretty';
+
+/** `pretty` when asked, or when unset and stdout is a terminal; JSON lines otherwise. */
+export function logFormatFor(
+  format: LogFormat | undefined,
+  isTty = process.stdout.isTTY === true,
+): LogFormat {
+  return format ?? (isTty ? 'pretty' : 'json');
+}
+
+/**
+ * The server's logger: ISO-8601 times, redaction of every secret path. `destination` lets tests read
+ * what would have been logged; `pretty` renders lines for a person (in-process, after redaction, so
+ * it sees only what a JSON line would carry).
+ */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  options: { format?: LogFormat } = {},
+): Logger {
+  const base = {
     level,
+    timestamp: stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { req: serializeRequest },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (options.format === 'pretty') {
+    const stream = pretty({
+      destination: destination ?? 1,
+      colorize: destination === undefined && process.stdout.isTTY === true,
+      translateTime: false,
+      ignore: 'pid,hostname',
+      singleLine: true,
+      sync: true,
+    });
+    return pino(base, stream);
+  }
+  // stdout by default through an asynchronous writer: a synchronous write a line was the largest
+  // part of a request line's cost; lines written while one write is in flight go out together, and
+  // pino flushes what is pending when the process exits.
+  return pino(base, destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/**
+ * Whether this request gets its one log line: every one at 1, none at 0, a random share between.
+ * Server errors are always logged (their own error line names them anyway).
+ */
+export function requestLogSampler(sample: number): (status: number) => boolean {
+  if (sample >= 1) return () => true;
+  if (sample <= 0) return (status) => status >= 500;
+  return (status) => status >= 500 || Math.random() < sample;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { openVault, type Vault } from '../vault.js';
 import { buildApp } from './app.js';
-import { createLogger } from './logger.js';
+import { createLogger, logFormatFor } from './logger.js';
 import type { RequestLimiter } from './rate-limiter.js';
 
 export interface RunningServer {
@@ -27,7 +27,7 @@ export interface StartServerOptions {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   // One logger for requests and for the agent runtime's invocation lines (ids and codes only).
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { format: logFormatFor(config.logFormat) });
   const vault = await openVault({ config, agentLogger: logger });
   let app: FastifyInstance;
   try {

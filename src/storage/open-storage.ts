@@ -6,7 +6,12 @@ import type { Storage } from './storage.js';
 /** Picks the backend from the database URL: `sqlite:<path>` (embedded default) or `postgres://...`. */
 export async function openStorage(
   databaseUrl: string,
-  options: { databaseOwnerUrl?: string | undefined; warn?: ((message: string) => void) | undefined } = {},
+  options: {
+    databaseOwnerUrl?: string | undefined;
+    warn?: ((message: string) => void) | undefined;
+    /** PostgreSQL: false sends every statement unnamed (a transaction-pooling PgBouncer). */
+    preparedStatements?: boolean | undefined;
+  } = {},
 ): Promise<Storage> {
   if (engineOf(databaseUrl) === 'sqlite') {
     // sqlite:<path>, sqlite://<path> and sqlite:///<absolute path> all name a file; sqlite::memory: is a
@@ -18,5 +23,9 @@ export async function openStorage(
   }
   // Loaded on demand so that SQLite users never load pg.
   const { PostgresStorage } = await import('./postgres/postgres-storage.js');
-  return PostgresStorage.open({ url: databaseUrl, ownerUrl: options.databaseOwnerUrl });
+  return PostgresStorage.open({
+    url: databaseUrl,
+    ownerUrl: options.databaseOwnerUrl,
+    preparedStatements: options.preparedStatements,
+  });
 }

@@ -2,7 +2,7 @@
  * The rows that cross the storage boundary (camelCase; timestamps as ISO-8601 UTC strings).
  * Adapters convert to and from their columns at their edge (sql/records.ts).
  */
-import type { AgentState } from '../agent/state.js';
+import type { AgentState, ToolResult } from '../agent/state.js';
 import type { Role } from '../auth/roles.js';
 import type { HealthStatus, ModuleStatus } from '../modules/module-statuses.js';
 
@@ -174,6 +174,12 @@ export interface SealedColumns {
   keyVersion: number;
   nonce: Buffer;
   sealed: Buffer;
+}
+
+/** One stored tool result of a conversation; seq counts from 1 in call order. */
+export interface ToolResultRow {
+  seq: number;
+  toolResult: ToolResult;
 }
 
 /** One LangGraph checkpoint (its channel values apart), sealed under the org's data key. */

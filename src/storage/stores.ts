@@ -6,7 +6,7 @@
  * - stores only read and write and convert rows at their edge; services hold the rules;
  * - methods are async so that SQLite (synchronous underneath) and PostgreSQL share one interface.
  */
-import type { AgentState } from '../agent/state.js';
+import type { AgentState, ToolResult } from '../agent/state.js';
 import type { ModuleStatus } from '../modules/module-statuses.js';
 import type {
   ApiKeyRow,
@@ -28,6 +28,7 @@ import type {
   ModuleWrite,
   OrgKeyRow,
   OrgRow,
+  ToolResultRow,
 } from './rows.js';
 
 export interface OrgStore {
@@ -167,6 +168,15 @@ export interface CheckpointStore {
   saveCheckpoint(orgId: string, conversationId: string, state: AgentState, now: string): Promise<number>;
 }
 
+/** Every tool result of an org's conversations, one row each, numbered from 1 per conversation. */
+export interface ToolResultStore {
+  /** The highest seq stored for the conversation, 0 when none. */
+  lastSeq(orgId: string, conversationId: string): Promise<number>;
+  append(orgId: string, conversationId: string, seq: number, result: ToolResult, now: string): Promise<void>;
+  /** Up to `limit` results with seq > after, oldest first. */
+  page(orgId: string, conversationId: string, after: number, limit: number): Promise<ToolResultRow[]>;
+}
+
 /** LangGraph threads of an org (rows arrive sealed; src/langgraph/thread-service.ts seals and opens). */
 export interface LangGraphStore {
   /**
@@ -223,6 +233,7 @@ export interface Repositories {
   apiKeys: ApiKeyStore;
   audit: AuditStore;
   checkpoints: CheckpointStore;
+  toolResults: ToolResultStore;
   langgraph: LangGraphStore;
   /**
    * Runs the callback once this unit of work has committed (at once for a read), never after a

@@ -25,10 +25,13 @@ for (const backend of await selectedBackends()) {
       );
       await Promise.all(calls);
       const state = await vault.org().conversations.get('busy');
-      expect(state?.toolResults).toHaveLength(n);
+      // The state carries the window (20 by default); the rows carry all n, numbered 1..n.
+      expect(state?.toolResults).toHaveLength(20);
       expect(state?.totalToolCalls).toBe(n);
-      const seen = state?.toolResults
-        .map((t) => (t.output as { input: { i: number } }).input.i)
+      const page = await vault.org().conversations.toolResults('busy', { limit: 500 });
+      expect(page?.toolResults.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      const seen = page?.toolResults
+        .map((r) => (r.toolResult.output as { input: { i: number } }).input.i)
         .sort((a, b) => a - b);
       expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
       expect((await vault.org().modules.get(ECHO))?.successCount).toBe(n);

@@ -154,6 +154,40 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
     expect(normalized(problemWithoutRequestId(onA), 'conv-a')).toEqual(
       normalized(problemWithoutRequestId(onMissing), 'conv-z'),
     );
+    const pageOnA = await call(world.app, 'GET', '/v1/conversations/conv-a/tool-results', {
+      key: b.keys.owner,
+    });
+    const pageOnMissing = await call(world.app, 'GET', '/v1/conversations/conv-z/tool-results', {
+      key: b.keys.owner,
+    });
+    expect(pageOnA.statusCode).toBe(404);
+    expect(normalized(problemWithoutRequestId(pageOnA), 'conv-a')).toEqual(
+      normalized(problemWithoutRequestId(pageOnMissing), 'conv-z'),
+    );
+  });
+
+  it("tool-results pages: B's conversation of the same id never shows A's results", async () => {
+    const a = await orgWithKeys(world.vault, 'bola-a');
+    const b = await orgWithKeys(world.vault, 'bola-b');
+    for (const org of [a, b]) {
+      await world.vault.org(org.orgId).modules.install(manifest('demo/echo'));
+      for (let i = 0; i < 3; i++) {
+        const made = await call(world.app, 'POST', '/v1/conversations/same-id/invoke', {
+          key: org.keys.owner,
+          body: { module_id: 'demo/echo', action: 'echo', input: { from: org.orgId, i } },
+        });
+        expect(made.statusCode).toBe(200);
+      }
+    }
+    const page = await call(world.app, 'GET', '/v1/conversations/same-id/tool-results?limit=500', {
+      key: b.keys.viewer,
+    });
+    expect(page.statusCode).toBe(200);
+    const froms = page
+      .json()
+      .tool_results.map((t: { output: { input: { from: string } } }) => t.output.input.from);
+    expect(froms).toEqual([b.orgId, b.orgId, b.orgId]);
+    expect(page.body).not.toContain(a.orgId);
   });
 
   it("POST /v1/mcp: A's tool answers B like a missing one, and A's module is never run", async () => {

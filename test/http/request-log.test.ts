@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/http/logger.js';
+import { createLogger, logFormatFor, requestLogSampler } from '../../src/http/logger.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 
 const backends = await selectedBackends();
@@ -64,10 +64,10 @@ describe.each(backends.map((b) => [b.name, b] as const))('request logging on %s'
         expect(text).not.toContain(leaked);
       }
       expect(text).not.toContain('cHJveHktc2VjcmV0LXZhbHVl');
-      const incoming = parsed(lines).filter((l) => l.msg === 'incoming request');
-      expect(incoming.map((l) => l.req)).toEqual([
-        expect.objectContaining({ method: 'GET', url: '/v1/me?[redacted]', route: '/v1/me' }),
-        expect.objectContaining({ method: 'GET', url: '/no/such/route?[redacted]' }),
+      const completed = parsed(lines).filter((l) => l.msg === 'request completed');
+      expect(completed).toEqual([
+        expect.objectContaining({ method: 'GET', url: '/v1/me?[redacted]', route: '/v1/me', status: 401 }),
+        expect.objectContaining({ method: 'GET', url: '/no/such/route?[redacted]', status: 404 }),
       ]);
       expect(parsed(lines).some((l) => l.msg === 'authentication refused' && l.reason === 'MISSING')).toBe(
         true,
@@ -94,5 +94,112 @@ describe.each(backends.map((b) => [b.name, b] as const))('request logging on %s'
     expect(text).not.toMatch(/h-secret-\d/);
     expect(text).toContain('application/json');
     expect(text).toContain('[redacted]');
+  });
+});
+
+/** Issue 13/14: one cheap line a request, sampled or off, ISO times, the request id on every line. */
+describe.each(backends.map((b) => [b.name, b] as const))('request log lines on %s', (_name, backend) => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  async function appWith(lines: string[], level: string, overrides: Record<string, unknown> = {}) {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger(level, sink);
+    const { vault, close } = await freshVault(backend);
+    const app = await buildApp({ vault, logger, config: { ...vault.config, ...overrides } });
+    cleanup = async () => {
+      await app.close();
+      await close();
+    };
+    return { app, vault, logger };
+  }
+
+  it('one line per request with an ISO time; a module call logs its line under the same request id', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger('info', sink);
+    // The server hands one logger to the app and to the agent runtime; so does this test.
+    const { vault, close } = await freshVault(backend, { agentLogger: logger });
+    const app = await buildApp({ vault, logger });
+    cleanup = async () => {
+      await app.close();
+      await close();
+    };
+    await vault.org().modules.install({ name: 'echo', category: 'demo', platform: 'echo', version: '1.0.0' });
+    const { apiKey } = await vault.org().keys.create({ role: 'admin' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/conversations/logged/invoke',
+      headers: { 'x-api-key': apiKey },
+      payload: { module_id: 'demo/echo', action: 'echo', input: { secret: 'never-logged-value' } },
+    });
+    expect(res.statusCode).toBe(200);
+    const requestId = res.headers['x-request-id'];
+    const mine = parsed(lines).filter((l) => l.reqId === requestId);
+    expect(mine.map((l) => l.msg)).toEqual(['module invoked', 'request completed']);
+    for (const l of mine) expect(l.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(mine[1]).toMatchObject({
+      method: 'POST',
+      status: 200,
+      route: '/v1/conversations/:conversation_id/invoke',
+    });
+    expect(lines.join('')).not.toContain('never-logged-value');
+    expect(lines.join('')).not.toContain(apiKey);
+  });
+
+  it('ORGVAULT_REQUEST_LOG_SAMPLE=0 writes no request line, but a server error is still logged', async () => {
+    const lines: string[] = [];
+    const { app } = await appWith(lines, 'info', { requestLogSample: 0 });
+    for (let i = 0; i < 5; i++)
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect(parsed(lines).filter((l) => l.msg === 'request completed')).toEqual([]);
+    const sampler = requestLogSampler(0);
+    expect([sampler(200), sampler(404), sampler(500)]).toEqual([false, false, true]);
+  });
+
+  it('a sample of 0.5 logs some requests and not others', async () => {
+    const lines: string[] = [];
+    const { app } = await appWith(lines, 'info', { requestLogSample: 0.5 });
+    for (let i = 0; i < 200; i++) await app.inject({ method: 'GET', url: '/health' });
+    const count = parsed(lines).filter((l) => l.msg === 'request completed').length;
+    // Binomial(200, 0.5): outside 40..160 has a probability far below 1e-15.
+    expect(count).toBeGreaterThan(40);
+    expect(count).toBeLessThan(160);
+  });
+
+  it('pretty format renders a line for a person, redacted, with the ISO time', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger('info', sink, { format: 'pretty' });
+    logger.info({ reqId: 'req-1', headers: { 'x-api-key': 'pretty-secret' } }, 'hello pretty');
+    const text = lines.join('');
+    expect(text).toContain('hello pretty');
+    expect(text).toContain('req-1');
+    expect(text).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
+    expect(text).not.toContain('pretty-secret');
+    expect(() => JSON.parse(text)).toThrow();
+    expect([
+      logFormatFor(undefined, true),
+      logFormatFor(undefined, false),
+      logFormatFor('json', true),
+    ]).toEqual(['pretty', 'json', 'json']);
   });
 });

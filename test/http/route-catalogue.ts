@@ -217,6 +217,18 @@ export const ROUTE_CASES: RouteCase[] = [
       return { url: '/v1/conversations/matrix-conv' };
     },
   },
+  {
+    method: 'GET',
+    route: '/v1/conversations/:conversation_id/tool-results',
+    permission: 'read_config',
+    success: 200,
+    object: 'conversation',
+    prepare: async (v, o) => {
+      await v.org(o.orgId).modules.install(manifest('demo/echo'));
+      await v.org(o.orgId).conversations.invoke('matrix-conv', { moduleId: 'demo/echo', action: 'echo' });
+      return { url: '/v1/conversations/matrix-conv/tool-results?after=0&limit=10' };
+    },
+  },
   // MCP (behaviour in test/mcp/): the route needs read_config, tools/call checks invoke_modules itself.
   {
     method: 'POST',

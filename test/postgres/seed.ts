@@ -56,6 +56,10 @@ export async function seedTwoOrgs(runtime: pg.ClientBase, orgs: string[]): Promi
        VALUES ($1, 't1', '', 'c1', 'task', 0, '', 1, '\\x00', '\\x00')`,
       [org],
     );
+    await runtime.query(
+      `INSERT INTO tool_results (org_id, conversation_id, seq, tool_result, created_at) VALUES ($1, 'c1', 1, '{}', $2)`,
+      [org, now],
+    );
   }
   await runtime.query('COMMIT');
 }

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVault } from '../../src/vault.js';
 import {
@@ -8,48 +6,10 @@ import {
   POSTGRES_URL,
   type PostgresDatabase,
 } from '../support/postgres.js';
+import { type ServeNode as Node, startNode } from '../support/serve-node.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const REDIS_URL = process.env.ORGVAULT_TEST_REDIS_URL?.trim() || undefined;
 const LIMIT = 40;
-
-interface Node {
-  child: ChildProcess;
-  url: string;
-}
-
-/** Starts `orgvault serve --port 0` in a child process and resolves with its address once it listens. */
-function startNode(env: Record<string, string>): Promise<Node> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', '0'],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${err}`)), 60_000);
-    child.stdout?.on('data', (d) => {
-      out += d;
-      const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code}: ${err}`));
-    });
-  });
-}
 
 async function call(
   node: Node,

@@ -10,6 +10,7 @@ import { auditPublicKeysRoute } from './audit-public-keys.js';
 import { bootstrapRoute } from './bootstrap.js';
 import { conversationGetRoute } from './conversation-get.js';
 import { conversationInvokeRoute } from './conversation-invoke.js';
+import { conversationToolResultsRoute } from './conversation-tool-results.js';
 import { credentialsDeleteRoute } from './credentials-delete.js';
 import { credentialsGetRoute } from './credentials-get.js';
 import { credentialsPutRoute } from './credentials-put.js';
@@ -53,6 +54,7 @@ export const ROUTES: ReadonlyArray<(app: FastifyInstance, deps: RouteDeps) => vo
   auditPublicKeysRoute,
   conversationInvokeRoute,
   conversationGetRoute,
+  conversationToolResultsRoute,
   mcpRoute,
 ];
 

@@ -35,8 +35,11 @@ const V1_TENANT_TABLES = [
 /** The tenant tables of migration 4: LangGraph threads (src/storage/sql/langgraph.ts). */
 const V4_TENANT_TABLES = ['lg_checkpoints', 'lg_channel_values', 'lg_writes'] as const;
 
+/** The tenant tables of migration 5: a conversation's tool results (src/storage/sql/tool-results.ts). */
+const V5_TENANT_TABLES = ['tool_results'] as const;
+
 /** The tables that carry org_id and must be guarded by RLS (checked at start-up and by doctor). */
-export const TENANT_TABLES = [...V1_TENANT_TABLES, ...V4_TENANT_TABLES] as const;
+export const TENANT_TABLES = [...V1_TENANT_TABLES, ...V4_TENANT_TABLES, ...V5_TENANT_TABLES] as const;
 
 /** Tables the runtime role reads and writes without RLS: no tenant data in them. */
 export const SHARED_TABLES = ['master_keys', 'deployment_marks'] as const;
@@ -241,6 +244,30 @@ export const PG_MIGRATIONS: PgMigration[] = [
       );
 
       ${V4_TENANT_TABLES.map(rls).join('\n')}
+    `,
+  },
+  {
+    version: 5,
+    name: 'conversations: tool results as rows (the checkpoint keeps a window of the newest)',
+    // Existing checkpoints keep their whole toolResults array; it is copied here as seq 1..n so the
+    // history stays readable page by page once the next call trims the state to its window.
+    sql: `
+      CREATE TABLE tool_results (
+        org_id           text COLLATE "C" NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        conversation_id  text COLLATE "C" NOT NULL,
+        seq              integer NOT NULL,
+        tool_result      json NOT NULL,
+        created_at       text NOT NULL,
+        PRIMARY KEY (org_id, conversation_id, seq)
+      );
+
+      ${V5_TENANT_TABLES.map(rls).join('\n')}
+
+      INSERT INTO tool_results (org_id, conversation_id, seq, tool_result, created_at)
+        SELECT c.org_id, c.conversation_id, t.ord, t.value, c.updated_at
+        FROM checkpoints c,
+          json_array_elements(CASE WHEN json_typeof(c.state->'toolResults') = 'array'
+            THEN c.state->'toolResults' ELSE '[]'::json END) WITH ORDINALITY AS t(value, ord);
     `,
   },
 ];

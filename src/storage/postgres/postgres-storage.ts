@@ -6,7 +6,7 @@ import { applyPostgresMigrations, assertSchemaCurrent } from './migrate.js';
 import { PgExecutor } from './pg-executor.js';
 import type { Queryable } from './queryable.js';
 import { assertRowLevelSecurity } from './rls-check.js';
-import { isTainted } from './scoped-query.js';
+import { isTainted, useUnnamedStatements } from './scoped-query.js';
 import { ScopedReads } from './scoped-reads.js';
 import { ScopedTransaction, SYSTEM_WRITE_LOCK, settingFor } from './scoped-transaction.js';
 
@@ -17,6 +17,11 @@ export interface PostgresStorageOptions {
   ownerUrl?: string | undefined;
   /** Connections in the pool (default 10). */
   poolSize?: number | undefined;
+  /**
+   * Named prepared statements (default true). False for a transaction-pooling PgBouncer before 1.21,
+   * which cannot keep a named statement across transactions (ORGVAULT_PG_PREPARED_STATEMENTS=off).
+   */
+  preparedStatements?: boolean | undefined;
   /** Where errors of idle pooled connections are reported (a dropped connection is replaced anyway). */
   onIdleError?: ((err: Error) => void) | undefined;
 }
@@ -51,6 +56,7 @@ export class PostgresStorage implements Storage {
       application_name: 'orgvault',
     });
     pool.on('error', (err) => options.onIdleError?.(err));
+    if (options.preparedStatements === false) pool.on('connect', (client) => useUnnamedStatements(client));
     try {
       const client = await pool.connect();
       try {

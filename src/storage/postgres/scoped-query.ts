@@ -125,12 +125,32 @@ class PrefixedQuery extends BaseQuery {
   }
 }
 
+interface Unnamed {
+  orgvaultUnnamed?: boolean;
+}
+
+/**
+ * Marks a connection as one whose statements must go out unnamed (Parse of the unnamed statement
+ * every time): what a transaction-pooling PgBouncer before 1.21 needs, since the next transaction may
+ * run on another server connection that never saw a named Parse. Set per pool, never globally.
+ */
+export function useUnnamedStatements(client: pg.ClientBase): void {
+  (client as unknown as Unnamed).orgvaultUnnamed = true;
+}
+
 /** Runs `prefix` then `config` in one round trip; resolves with the result of `config` alone. */
 export function queryWithPrefix(
   client: pg.ClientBase,
-  prefix: PrefixStatement[],
-  config: pg.QueryConfig,
+  prefixGiven: PrefixStatement[],
+  configGiven: pg.QueryConfig,
 ): Promise<pg.QueryResult> {
+  let prefix = prefixGiven;
+  let config = configGiven;
+  if ((client as unknown as Unnamed).orgvaultUnnamed === true) {
+    prefix = prefixGiven.map(({ text, values }) => ({ text, values }));
+    const { name: _name, ...rest } = configGiven;
+    config = rest;
+  }
   if (prefix.length === 0) return client.query(config);
   return new Promise((resolve, reject) => {
     const query = new PrefixedQuery(config, prefix, (err, result) => (err ? reject(err) : resolve(result)));

@@ -8,6 +8,7 @@ import { SqlLangGraphStore } from './langgraph.js';
 import { SqlModuleStore } from './modules.js';
 import { SqlMasterKeyStore, SqlOrgKeyStore } from './org-keys.js';
 import { SqlOrgStore } from './orgs.js';
+import { SqlToolResultStore } from './tool-results.js';
 
 /** Every store over one executor: what a transaction (or a read) of either engine can reach. */
 export function repositoriesOf(x: Executor, afterCommit: (callback: () => void) => void): Repositories {
@@ -21,6 +22,7 @@ export function repositoriesOf(x: Executor, afterCommit: (callback: () => void) 
     apiKeys: new SqlApiKeyStore(x),
     audit: new SqlAuditStore(x),
     checkpoints: new SqlCheckpointStore(x),
+    toolResults: new SqlToolResultStore(x),
     langgraph: new SqlLangGraphStore(x),
   };
 }

@@ -180,4 +180,24 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'conversations: tool results as rows (the checkpoint keeps a window of the newest)',
+    // Existing checkpoints keep their whole toolResults array; it is copied here as seq 1..n so the
+    // history stays readable page by page once the next call trims the state to its window.
+    sql: `
+      CREATE TABLE tool_results (
+        org_id           TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        conversation_id  TEXT NOT NULL,
+        seq              INTEGER NOT NULL,
+        tool_result      TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        PRIMARY KEY (org_id, conversation_id, seq)
+      ) WITHOUT ROWID;
+
+      INSERT INTO tool_results (org_id, conversation_id, seq, tool_result, created_at)
+        SELECT c.org_id, c.conversation_id, CAST(t.key AS INTEGER) + 1, t.value, c.updated_at
+        FROM checkpoints c, json_each(c.state, '$.toolResults') t;
+    `,
+  },
 ];
