@@ -3,7 +3,7 @@ import type { OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { AuditRow } from '../storage/rows.js';
 import type { AuditCheckpoint, AuditCheckpoints } from './audit-checkpoint.js';
-import type { AuditLog } from './audit-log.js';
+import type { AuditLog, ChainVerification } from './audit-log.js';
 
 export interface AuditListOptions {
   /** How many events, newest first (default 50). */
@@ -44,5 +44,11 @@ export class OrgAudit {
   async export(after = 0): Promise<AsyncIterable<AuditRow>> {
     await this.deps.orgs.require(this.orgId);
     return this.deps.audit.events(this.orgId, after);
+  }
+
+  /** Whether the org's hash chain is whole (the console's "chain check"; the CLI's audit verify). */
+  async verify(): Promise<ChainVerification> {
+    await this.deps.orgs.require(this.orgId);
+    return this.deps.audit.verify(this.orgId);
   }
 }

@@ -5,9 +5,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOption
 import type { Logger } from 'pino';
 import type { Permission } from '../auth/permissions.js';
 import type { Config } from '../config.js';
+import { consolePlugin } from '../console/plugin.js';
 import { VaultError } from '../errors.js';
 import { fastifyTrustProxy } from '../trust-proxy.js';
 import type { Vault } from '../vault.js';
+import { internalsOf } from '../vault-internals.js';
 import { installAuthHook, recordDenied } from './auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { createLogger, withSafeRequestLogging } from './logger.js';
@@ -165,5 +167,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   registerRoutes(app, { vault, config, metrics });
+  // The web console, in its own plugin scope (cookies, form bodies, security headers stay there).
+  await app.register(consolePlugin, { vault, config, limiter, sessions: internalsOf(vault).consoleSessions });
   return app;
 }
