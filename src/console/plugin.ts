@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import cookie from '@fastify/cookie';
+import cookie, { fastifyCookie } from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
@@ -64,6 +64,9 @@ async function renderError(
       await recordDenied(deps.vault, request, request.routeOptions.config.permission ?? 'none', p.reason);
     }
   }
+  // A refusal by the auth hook comes before the console's own hooks: read the cookies here then.
+  if ((request.cookies as unknown) == null)
+    request.cookies = fastifyCookie.parse(request.headers.cookie ?? '');
   const body = html`<div class="error-page" data-testid="error"><p class="status">${status}</p><p>${detail}</p><p><a href="/console">Back to the overview</a></p></div>`;
   if (request.auth !== null) return sendPage(reply, page(contextOf(request, reply), '', title, body), status);
   return sendPage(reply, barePage(title, html`<h1>${title}</h1>${body}`), status);

@@ -33,11 +33,11 @@ export interface BuildAppOptions {
 /** Fails registration of a route that declares neither a permission nor public; records the rest. */
 function declarationOf(route: RouteOptions): DeclaredRoute {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const config = (route.config ?? {}) as { permission?: Permission; public?: boolean };
+  const config = (route.config ?? {}) as { permission?: Permission; public?: boolean; session?: boolean };
   // CORS preflight routes (registered by @fastify/cors) are public by nature.
   if (methods.every((m) => m === 'OPTIONS')) {
     route.config = { ...config, public: true } as RouteOptions['config'];
-    return { methods, url: route.url, permission: undefined, public: true };
+    return { methods, url: route.url, permission: undefined, public: true, session: false };
   }
   const declared = (config.permission !== undefined ? 1 : 0) + (config.public === true ? 1 : 0);
   if (declared !== 1) {
@@ -45,7 +45,13 @@ function declarationOf(route: RouteOptions): DeclaredRoute {
       `route ${methods.join(',')} ${route.url} must declare exactly one of config.permission or config.public`,
     );
   }
-  return { methods, url: route.url, permission: config.permission, public: config.public === true };
+  return {
+    methods,
+    url: route.url,
+    permission: config.permission,
+    public: config.public === true,
+    session: config.session === true,
+  };
 }
 
 /**

@@ -41,6 +41,8 @@ export interface DeclaredRoute {
   url: string;
   permission: Permission | undefined;
   public: boolean;
+  /** A console page (authenticated by the session cookie). */
+  session: boolean;
 }
 
 /** The caller of an authenticated route (the auth hook guarantees it is there). */
