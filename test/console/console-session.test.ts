@@ -18,7 +18,12 @@ describe.each(backends.map((b) => [b.name, b] as const))('console sessions on %s
     const org = await orgWithKeys(world.vault, 'cookie');
     const { client, signInResponse } = await signIn(world.app, org.keys.admin);
     const cookie = signInResponse.cookies.find((c) => c.name === 'orgvault_console');
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console', maxAge: SESSION_SECONDS });
+    expect(cookie).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/console',
+      maxAge: SESSION_SECONDS,
+    });
     expect(cookie?.secure).toBeFalsy();
     expect(signInResponse.headers.location).toBe('/console');
     const secret = org.keys.admin.split('_').at(-1) as string;
@@ -64,8 +69,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('console sessions on %s
     const { client } = await signIn(world.app, org.keys.owner);
     const other = await signIn(world.app, org.keys.admin);
     const body = { manifest: JSON.stringify(manifest('weather/openweather')) };
-    const missing = await consoleRequest(world.app, client, 'POST', '/console/modules', body, { csrf: false });
-    const foreign = await consoleRequest(world.app, { ...client, csrf: other.client.csrf }, 'POST', '/console/modules', body);
+    const missing = await consoleRequest(world.app, client, 'POST', '/console/modules', body, {
+      csrf: false,
+    });
+    const foreign = await consoleRequest(
+      world.app,
+      { ...client, csrf: other.client.csrf },
+      'POST',
+      '/console/modules',
+      body,
+    );
     for (const res of [missing, foreign]) {
       expect(res.statusCode).toBe(403);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -88,7 +101,10 @@ describe.each(backends.map((b) => [b.name, b] as const))('console sessions on %s
     await door.keys.revoke(org.keyIds.admin);
     expect(toSignIn(await consoleRequest(world.app, revoked.client, 'GET', '/console'))).toBe(true);
 
-    const expiring = await door.keys.create({ role: 'viewer', expiresAt: new Date(clock().getTime() + 60_000).toISOString() });
+    const expiring = await door.keys.create({
+      role: 'viewer',
+      expiresAt: new Date(clock().getTime() + 60_000).toISOString(),
+    });
     const exp = await signIn(world.app, expiring.apiKey);
     clock.advance(61_000);
     expect(toSignIn(await consoleRequest(world.app, exp.client, 'GET', '/console'))).toBe(true);

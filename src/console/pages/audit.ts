@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { checkpointToJson } from '../../audit/audit-checkpoint.js';
 import { auditExportLine } from '../../audit/audit-event-json.js';
 import type { AuditRow } from '../../storage/rows.js';
 import type { ConsoleDeps } from '../console-deps.js';
@@ -96,7 +97,7 @@ ${table}${pager}`;
       )
       .header('cache-control', 'no-store')
       .type('application/json')
-      .send(JSON.stringify(checkpoint, null, 2));
+      .send(JSON.stringify(checkpointToJson(checkpoint), null, 2));
   });
 
   app.get('/console/audit/export', { config: READ, schema: { hide: true } }, async (request, reply) => {
