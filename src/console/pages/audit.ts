@@ -67,15 +67,15 @@ export function auditPages(app: FastifyInstance, deps: ConsoleDeps): void {
                 ? 'Changes made through the API, the CLI or this console appear here.'
                 : html`<a href="/console/audit">Show every action</a>.`,
             )
-          : html`<div class="table-wrap"><table class="data" data-testid="audit-table">
+          : html`<div class="table-wrap"><table class="data cards" data-testid="audit-table">
 <thead><tr><th class="num">#</th><th>When</th><th>Action</th><th>Outcome</th><th>Target</th><th>By key</th><th>Details</th></tr></thead>
 <tbody>${events.map(
               (
                 e,
-              ) => html`<tr><td class="num">${e.seq}</td><td>${when(e.at)}</td><td><a href="/console/audit?action=${encodeURIComponent(e.action)}"><code>${e.action}</code></a></td>
-<td>${badge(e.outcome, OUTCOME_TONE[e.outcome])}</td><td>${e.targetId === null ? '—' : html`<span class="muted">${e.targetType ?? ''}</span> <code>${e.targetId}</code>`}</td>
-<td>${e.actorKeyId === null ? html`<span class="muted">local</span>` : html`<code>${e.actorKeyId}</code>`}</td>
-<td class="details">${Object.keys(e.details).length === 0 ? '' : html`<code>${JSON.stringify(e.details)}</code>`}</td></tr>`,
+              ) => html`<tr><td class="num" data-label="#">${e.seq}</td><td data-label="When">${when(e.at)}</td><td data-label="Action"><a href="/console/audit?action=${encodeURIComponent(e.action)}"><code>${e.action}</code></a></td>
+<td data-label="Outcome">${badge(e.outcome, OUTCOME_TONE[e.outcome])}</td><td data-label="Target">${e.targetId === null ? '—' : html`<span class="muted">${e.targetType ?? ''}</span> <code>${e.targetId}</code>`}</td>
+<td data-label="By key">${e.actorKeyId === null ? html`<span class="muted">local</span>` : html`<code>${e.actorKeyId}</code>`}</td>
+<td class="details" data-label="Details">${Object.keys(e.details).length === 0 ? '' : html`<code>${JSON.stringify(e.details)}</code>`}</td></tr>`,
             )}</tbody></table></div>`;
       const pager = html`<nav class="pager">${request.query.before === undefined ? '' : html`<a href="/console/audit${action === '' ? '' : `?action=${encodeURIComponent(action)}`}">Newest</a>`}
 ${more && cursor !== undefined ? html`<a href="${query(cursor)}" data-testid="older">Older events</a>` : ''}</nav>`;

@@ -67,14 +67,14 @@ ${error === null ? '' : html`<p class="field-error span">${error}</p>`}
 }
 
 function table(keys: ApiKeyInfo[], self: string): Html {
-  return html`<div class="table-wrap"><table class="data" data-testid="keys-table">
+  return html`<div class="table-wrap"><table class="data cards" data-testid="keys-table">
 <thead><tr><th>Name</th><th>Key id</th><th>Role</th><th>Status</th><th>Created</th><th>Expires</th><th>Last used</th></tr></thead>
 <tbody>${keys.map(
     (
       k,
-    ) => html`<tr data-key="${k.keyId}"><td><a href="/console/keys/${k.keyId}">${k.name ?? html`<span class="muted">unnamed</span>`}</a>${k.keyId === self ? html` <span class="badge info">this session</span>` : ''}</td>
-<td><code>${k.keyId}</code></td><td><span class="badge role-${k.role}">${k.role}</span></td><td>${keyBadge(k)}</td>
-<td>${when(k.createdAt)}</td><td>${k.status === 'rotation_pending' ? html`grace until ${when(k.graceUntil)}` : when(k.expiresAt)}</td><td>${when(k.lastUsedAt)}</td></tr>`,
+    ) => html`<tr data-key="${k.keyId}"><td data-label="Name"><a href="/console/keys/${k.keyId}">${k.name ?? html`<span class="muted">unnamed</span>`}</a>${k.keyId === self ? html` <span class="badge info">this session</span>` : ''}</td>
+<td data-label="Key id"><code>${k.keyId}</code></td><td data-label="Role"><span class="badge role-${k.role}">${k.role}</span></td><td data-label="Status">${keyBadge(k)}</td>
+<td data-label="Created">${when(k.createdAt)}</td><td data-label="Expires">${k.status === 'rotation_pending' ? html`grace until ${when(k.graceUntil)}` : when(k.expiresAt)}</td><td data-label="Last used">${when(k.lastUsedAt)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

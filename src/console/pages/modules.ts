@@ -27,15 +27,15 @@ ${error === null ? '' : html`<p class="field-error" id="manifest-error" data-tes
 }
 
 function table(modules: ModuleRecord[], credentialIds: Set<string>): Html {
-  return html`<div class="table-wrap"><table class="data" data-testid="modules-table">
+  return html`<div class="table-wrap"><table class="data cards" data-testid="modules-table">
 <thead><tr><th>Module</th><th>Version</th><th>Status</th><th>Health</th><th class="num">OK / failed</th><th>Credentials</th><th>Last used</th></tr></thead>
 <tbody>${modules.map(
     (m) => html`<tr data-module="${m.moduleId}">
-<td><a href="${moduleHref(m.moduleId)}">${displayName(m)}</a><div class="sub"><code>${m.moduleId}</code></div></td>
-<td>${m.version}</td><td>${statusBadge(m)}</td><td>${healthBadge(m)}</td>
-<td class="num">${m.successCount} / ${m.failureCount}</td>
-<td>${credentialIds.has(m.moduleId) ? html`<span class="badge good">stored</span>` : html`<span class="muted">none</span>`}</td>
-<td>${when(m.lastUsedAt)}</td></tr>`,
+<td data-label="Module"><span><a href="${moduleHref(m.moduleId)}">${displayName(m)}</a><span class="sub block"><code>${m.moduleId}</code></span></span></td>
+<td data-label="Version">${m.version}</td><td data-label="Status">${statusBadge(m)}</td><td data-label="Health">${healthBadge(m)}</td>
+<td class="num" data-label="OK / failed">${m.successCount} / ${m.failureCount}</td>
+<td data-label="Credentials">${credentialIds.has(m.moduleId) ? html`<span class="badge good">stored</span>` : html`<span class="muted">none</span>`}</td>
+<td data-label="Last used">${when(m.lastUsedAt)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
