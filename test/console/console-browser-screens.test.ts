@@ -181,6 +181,9 @@ describe.skipIf(!BROWSER_AVAILABLE && !BROWSER_REQUIRED).each(backends.map((b) =
       await expect(oauthCard.locator('[data-action=oauth-connect]').count()).resolves.toBe(1);
       await expect(card.locator('[data-action=oauth-connect]').count()).resolves.toBe(0);
       await screenshot(page, `${name}-credentials-1280`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, `${name}-credentials-390`);
+      await page.setViewportSize({ width: 1280, height: 900 });
       expect(problems).toEqual([]);
       await context.close();
     });
@@ -205,6 +208,9 @@ describe.skipIf(!BROWSER_AVAILABLE && !BROWSER_REQUIRED).each(backends.map((b) =
       );
       await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(issued);
       await screenshot(page, `${name}-keys-1280`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, `${name}-keys-390`);
+      await page.setViewportSize({ width: 1280, height: 900 });
       const me = await call(world.app, 'GET', '/v1/me', { key: issued });
       expect(me.json()).toMatchObject({ org_id: org.orgId, role: 'operator' });
       const made = (await world.vault.org(org.orgId).keys.list()).find((k) => k.name === 'ci-deploy');
@@ -252,6 +258,9 @@ describe.skipIf(!BROWSER_AVAILABLE && !BROWSER_REQUIRED).each(backends.map((b) =
       expect(firstSeq).toBe(events[0]?.seq);
       await expect(page.locator('[data-testid=audit-table] tbody tr').count()).resolves.toBe(50);
       await screenshot(page, `${name}-audit-1280`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, `${name}-audit-390`);
+      await page.setViewportSize({ width: 1280, height: 900 });
       await page.click('[data-testid=older]');
       await page.waitForURL(/before=/);
       const olderSeq = Number(
