@@ -72,7 +72,7 @@ function table(keys: ApiKeyInfo[], self: string): Html {
 <tbody>${keys.map(
     (
       k,
-    ) => html`<tr data-key="${k.keyId}"><td data-label="Name"><a href="/console/keys/${k.keyId}">${k.name ?? html`<span class="muted">unnamed</span>`}</a>${k.keyId === self ? html` <span class="badge info">this session</span>` : ''}</td>
+    ) => html`<tr data-key="${k.keyId}"><td data-label="Name"><span><a href="/console/keys/${k.keyId}">${k.name ?? html`<span class="muted">unnamed</span>`}</a>${k.keyId === self ? html` <span class="badge info">this session</span>` : ''}</span></td>
 <td data-label="Key id"><code>${k.keyId}</code></td><td data-label="Role"><span class="badge role-${k.role}">${k.role}</span></td><td data-label="Status">${keyBadge(k)}</td>
 <td data-label="Created">${when(k.createdAt)}</td><td data-label="Expires">${k.status === 'rotation_pending' ? html`grace until ${when(k.graceUntil)}` : when(k.expiresAt)}</td><td data-label="Last used">${when(k.lastUsedAt)}</td></tr>`,
   )}</tbody></table></div>`;
