@@ -184,7 +184,7 @@ export function credentialPages(app: FastifyInstance, deps: ConsoleDeps): void {
       const org = orgFor(deps, request);
       const id = moduleIdOf(request.params.category, request.params.platform);
       if ((await org.modules.get(id)) === null) throw moduleNotFound();
-      const url = await startOAuthConnect(org, id, `/console/credentials#${id}`);
+      const url = await startOAuthConnect(org, id, '/console/credentials');
       return reply.code(303).redirect(url);
     },
   );
