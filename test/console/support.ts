@@ -75,3 +75,8 @@ export async function signIn(
 export function toSignIn(res: LightMyRequestResponse): boolean {
   return res.statusCode === 303 && res.headers.location === '/console/sign-in?ended=1';
 }
+
+/** The secret part of an `ovk_<keyId>_<secret>` key (the secret itself may contain underscores). */
+export function secretOf(apiKey: string): string {
+  return apiKey.slice(apiKey.indexOf('_', 4) + 1);
+}
