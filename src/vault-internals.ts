@@ -7,6 +7,7 @@ import type { Bootstrapper } from './auth/bootstrap.js';
 import type { KeyVerifier } from './auth/key-verifier.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { ConsoleSessions } from './console/session.js';
 import type { CredentialService } from './credentials/credential-service.js';
 import type { OrgKeyService } from './crypto/org-keys.js';
 import type { LangGraphThreadService } from './langgraph/thread-service.js';
@@ -35,6 +36,8 @@ export interface VaultServices {
   conversations: ConversationService;
   /** LangGraph threads, sealed per org (OrgvaultSaver's storage). */
   langgraph: LangGraphThreadService;
+  /** Web console sessions (cookie sealing, the per-request re-check of the key). */
+  consoleSessions: ConsoleSessions;
 }
 
 /** The property key under which a Vault keeps its services; not exported from the package root. */

@@ -18,6 +18,7 @@ import { OrgApiKeys } from './auth/org-api-keys.js';
 import { VaultAuth } from './auth/vault-auth.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, type ConfigOverrides, loadConfig } from './config.js';
+import { ConsoleSessions, sessionKeyFrom } from './console/session.js';
 import { CredentialService } from './credentials/credential-service.js';
 import { OrgCredentials } from './credentials/org-credentials.js';
 import { loadMasterKeys, MasterKeyring } from './crypto/master-keyring.js';
@@ -237,6 +238,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       bootstrapper,
       conversations,
       langgraph: new LangGraphThreadService({ storage, orgs, orgKeys, clock }),
+      consoleSessions: new ConsoleSessions({ storage, clock, key: sessionKeyFrom(keyring.primary.key) }),
     });
   } catch (err) {
     await storage.close();

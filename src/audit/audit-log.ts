@@ -137,8 +137,6 @@ export class AuditLog {
    * its own read), so a long chain is never held in memory at once.
    */
   async *events(orgId: string, afterSeq = 0, batch = AUDIT_BATCH): AsyncGenerator<AuditRow> {
-    // No event has a seq above MAX_SEQ; a larger cursor would overflow PostgreSQL's integer (a 500).
-    if (afterSeq >= MAX_SEQ) return;
     let cursor = afterSeq;
     for (;;) {
       const rows = await this.storage.read(orgScope(orgId), (r) =>

@@ -3,7 +3,7 @@ import type { OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { AuditRow } from '../storage/rows.js';
 import type { AuditCheckpoint, AuditCheckpoints } from './audit-checkpoint.js';
-import type { AuditLog } from './audit-log.js';
+import { type AuditLog, type ChainVerification, MAX_SEQ } from './audit-log.js';
 
 export interface AuditListOptions {
   /** How many events, newest first (default 50). */
@@ -42,7 +42,19 @@ export class OrgAudit {
    * are consumed. The org is checked before the first event is read.
    */
   async export(after = 0): Promise<AsyncIterable<AuditRow>> {
+    // Bounded like list()'s `before`: PostgreSQL's seq is 32-bit, and a larger cursor must be a 400, not a 500.
+    if (!Number.isSafeInteger(after) || after < 0 || after > MAX_SEQ) {
+      throw new VaultError('VALIDATION_FAILED', `after must be an integer from 0 to ${MAX_SEQ}`, {
+        field: 'after',
+      });
+    }
     await this.deps.orgs.require(this.orgId);
     return this.deps.audit.events(this.orgId, after);
+  }
+
+  /** Whether the org's hash chain is whole (the console's "chain check"; the CLI's audit verify). */
+  async verify(): Promise<ChainVerification> {
+    await this.deps.orgs.require(this.orgId);
+    return this.deps.audit.verify(this.orgId);
   }
 }

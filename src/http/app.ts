@@ -10,9 +10,11 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Permission } from '../auth/permissions.js';
 import type { Config } from '../config.js';
+import { consolePlugin } from '../console/plugin.js';
 import { VaultError } from '../errors.js';
 import { fastifyTrustProxy } from '../trust-proxy.js';
 import type { Vault } from '../vault.js';
+import { internalsOf } from '../vault-internals.js';
 import { installAuthHook, recordDenied } from './auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import {
@@ -42,11 +44,11 @@ export interface BuildAppOptions {
 /** Fails registration of a route that declares neither a permission nor public; records the rest. */
 function declarationOf(route: RouteOptions): DeclaredRoute {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const config = (route.config ?? {}) as { permission?: Permission; public?: boolean };
+  const config = (route.config ?? {}) as { permission?: Permission; public?: boolean; session?: boolean };
   // CORS preflight routes (registered by @fastify/cors) are public by nature.
   if (methods.every((m) => m === 'OPTIONS')) {
     route.config = { ...config, public: true } as RouteOptions['config'];
-    return { methods, url: route.url, permission: undefined, public: true };
+    return { methods, url: route.url, permission: undefined, public: true, session: false };
   }
   const declared = (config.permission !== undefined ? 1 : 0) + (config.public === true ? 1 : 0);
   if (declared !== 1) {
@@ -54,7 +56,13 @@ function declarationOf(route: RouteOptions): DeclaredRoute {
       `route ${methods.join(',')} ${route.url} must declare exactly one of config.permission or config.public`,
     );
   }
-  return { methods, url: route.url, permission: config.permission, public: config.public === true };
+  return {
+    methods,
+    url: route.url,
+    permission: config.permission,
+    public: config.public === true,
+    session: config.session === true,
+  };
 }
 
 /**
@@ -198,5 +206,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   registerRoutes(app, { vault, config, metrics });
+  // The web console, in its own plugin scope (cookies, form bodies, security headers stay there).
+  await app.register(consolePlugin, { vault, config, limiter, sessions: internalsOf(vault).consoleSessions });
   return app;
 }

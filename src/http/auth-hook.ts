@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseApiKey } from '../auth/api-key-format.js';
 import { hasPermission } from '../auth/permissions.js';
+import { VaultError } from '../errors.js';
 import type { Vault } from '../vault.js';
 import { internalsOf } from '../vault-internals.js';
 import type { HttpMetrics } from './metrics.js';
@@ -80,6 +81,7 @@ export function installAuthHook(
   deps: { vault: Vault; metrics: HttpMetrics; limiter: RequestLimiter },
 ): void {
   const { vault, metrics, limiter } = deps;
+  const sessions = internalsOf(vault).consoleSessions;
   app.decorateRequest('auth', null);
   app.decorateRequest('storageToken', null);
   // Not tenant doors: the key verifier (with the change token) and the storage live beneath them.
@@ -95,6 +97,19 @@ export function installAuthHook(
     if (permission === undefined) {
       // onRoute refuses such routes at registration; this is the belt to that brace.
       return sendProblem(reply, problem('FORBIDDEN', 'route declares no permission', request.id));
+    }
+    if (config.session === true) {
+      // Console pages: the caller is the key behind the session cookie, re-checked now. Refusals are
+      // thrown so the console's error handler answers them as pages (sign-in, "not allowed").
+      const identity = await sessions.identify(request);
+      if (!identity.ok) throw new VaultError('UNAUTHENTICATED', 'sign in to continue');
+      request.auth = { orgId: identity.orgId, keyId: identity.keyId, role: identity.role };
+      const limited = await limiter.checkKey(request.auth, identity.rateLimitPerMinute);
+      if (!limited.ok) throw new VaultError('RATE_LIMITED', 'too many requests: wait a moment');
+      if (!hasPermission(identity.role, permission)) {
+        throw new VaultError('FORBIDDEN', `your role (${identity.role}) cannot do this`);
+      }
+      return;
     }
     const key = presentedKey(request);
     // Taken before any read of this request: whatever is cached under it is at least this fresh.

@@ -18,6 +18,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** No key needed. Every route declares exactly one of permission or public. */
     public?: boolean;
+    /** A console page: authenticated by the session cookie, never by an API key header. */
+    session?: boolean;
   }
   interface FastifyRequest {
     auth: AuthContext | null;
@@ -39,6 +41,8 @@ export interface DeclaredRoute {
   url: string;
   permission: Permission | undefined;
   public: boolean;
+  /** A console page (authenticated by the session cookie). */
+  session: boolean;
 }
 
 /** The caller of an authenticated route (the auth hook guarantees it is there). */

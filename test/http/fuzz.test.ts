@@ -237,6 +237,10 @@ describe.each((await selectedBackends()).map((b) => [b.name, b] as const))(
             // The MCP endpoint speaks JSON-RPC: its own refusals are JSON-RPC errors (the auth
             // hook's and the body limit's stay problems, checked below).
             expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
+          } else if (res.statusCode >= 400 && route.url.startsWith('/console/')) {
+            // Console pages answer people: a 4xx there is a readable HTML page, never a stack trace.
+            expect(String(res.headers['content-type'])).toMatch(/^(text\/html|application\/problem\+json)/);
+            expect(res.body).not.toMatch(/\bat [\w.<>]+ \(|node:internal/);
           } else if (res.statusCode >= 400) {
             expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
             expect(res.json()).toMatchObject({ status: res.statusCode });

@@ -1,0 +1,106 @@
+import { createHmac } from 'node:crypto';
+import { fastifyCookie } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { unusableReason } from '../auth/api-key-info.js';
+import type { VerifiedKey } from '../auth/key-verifier.js';
+import type { Clock } from '../clock.js';
+import { open, seal } from '../crypto/aead.js';
+import { AUTH_SCOPE, type Storage } from '../storage/storage.js';
+
+/** The session cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
+export const SESSION_COOKIE = 'orgvault_console';
+/** How long a sign-in lasts, whatever the key's own expiry (which is checked on every request too). */
+export const SESSION_SECONDS = 8 * 60 * 60;
+const AAD = Buffer.from('orgvault-console-session-v1');
+
+interface SessionPayload {
+  /** The key the session was opened with: its id only, never its secret. */
+  k: string;
+  o: string;
+  /** Expiry, epoch ms. */
+  e: number;
+}
+
+/** The cookie key, derived from the primary master key (rotating it signs everyone out). */
+export function sessionKeyFrom(masterKey: Buffer): Buffer {
+  return createHmac('sha256', masterKey).update('orgvault console session cookie').digest();
+}
+
+/**
+ * Console sessions, kept in an encrypted cookie (AES-256-GCM under a key derived from the master
+ * key) that holds the signed-in key's id, org and the session's expiry; nothing is stored on the
+ * server. Every request re-reads the key's row, so a revoked, expired or rotated-out key ends its
+ * sessions at once. The API key itself never leaves the sign-in request.
+ */
+export class ConsoleSessions {
+  /** The HMAC key of CSRF tokens (bound to the signed-in key id). */
+  readonly csrfKey: Buffer;
+
+  constructor(private readonly deps: { storage: Storage; clock: Clock; key: Buffer }) {
+    this.csrfKey = createHmac('sha256', deps.key).update('csrf').digest();
+  }
+
+  /** The cookie value for a session of this key, and when it ends. */
+  issue(keyId: string, orgId: string): { value: string; maxAge: number } {
+    const payload: SessionPayload = {
+      k: keyId,
+      o: orgId,
+      e: this.deps.clock().getTime() + SESSION_SECONDS * 1000,
+    };
+    const sealed = seal(this.deps.key, Buffer.from(JSON.stringify(payload)), AAD);
+    return {
+      value: Buffer.concat([sealed.nonce, sealed.ciphertext]).toString('base64url'),
+      maxAge: SESSION_SECONDS,
+    };
+  }
+
+  private read(value: string | undefined): SessionPayload | null {
+    if (typeof value !== 'string' || value.length > 512) return null;
+    const raw = Buffer.from(value, 'base64url');
+    const plain = open(this.deps.key, raw.subarray(0, 12), raw.subarray(12), AAD);
+    if (plain === null) return null;
+    try {
+      const p = JSON.parse(plain.toString('utf8')) as SessionPayload;
+      return typeof p.k === 'string' && typeof p.o === 'string' && typeof p.e === 'number' ? p : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Who this request's session belongs to, re-checked against the key's row now. */
+  async identify(request: FastifyRequest): Promise<VerifiedKey> {
+    // Parsed here rather than by @fastify/cookie's hook: the auth hook runs before the console's own hooks.
+    const session = this.read(fastifyCookie.parse(request.headers.cookie ?? '')[SESSION_COOKIE]);
+    const now = this.deps.clock();
+    if (session === null) return { ok: false, code: 'MALFORMED' };
+    if (session.e <= now.getTime()) return { ok: false, code: 'EXPIRED' };
+    const row = await this.deps.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findApiKeyForAuth(session.k));
+    if (row === null || row.orgId !== session.o) return { ok: false, code: 'NOT_FOUND' };
+    const reason = unusableReason(row, now.toISOString());
+    if (reason !== null) return { ok: false, code: reason };
+    return {
+      ok: true,
+      orgId: row.orgId,
+      keyId: row.keyId,
+      role: row.role,
+      rateLimitPerMinute: row.rateLimitPerMinute,
+    };
+  }
+
+  start(reply: FastifyReply, keyId: string, orgId: string): void {
+    const { value, maxAge } = this.issue(keyId, orgId);
+    reply.setCookie(SESSION_COOKIE, value, { ...COOKIE_OPTIONS, maxAge });
+  }
+
+  end(reply: FastifyReply): void {
+    reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS);
+  }
+}
+
+export const COOKIE_OPTIONS = {
+  path: '/console',
+  httpOnly: true,
+  sameSite: 'strict',
+  // 'auto': Secure whenever the request reached us over TLS (directly or through a trusted proxy).
+  secure: 'auto',
+} as const;
