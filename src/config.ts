@@ -35,6 +35,8 @@ export interface Config {
   httpMaxResponseBytes: number;
   /** Consecutive failures after which a module's calls fail fast (MODULE_UNHEALTHY). */
   breakerFailureThreshold: number;
+  /** ORGVAULT_PUBLIC_URL: where browsers and OAuth2 providers reach orgvault (the callback's base); default http://host:port. */
+  publicUrl: string;
   /** How long an unhealthy module's calls fail fast before one trial call is let through. */
   breakerCooldownMs: number;
 }
@@ -60,6 +62,7 @@ export interface ConfigOverrides {
   httpMaxResponseBytes?: number;
   breakerFailureThreshold?: number;
   breakerCooldownMs?: number;
+  publicUrl?: string;
 }
 
 const flag = z
@@ -110,7 +113,37 @@ const EnvSchema = z.object({
   ORGVAULT_HTTP_MAX_RESPONSE_BYTES: intIn(1, 64 * 1024 * 1024, 1024 * 1024),
   ORGVAULT_BREAKER_FAILURES: intIn(1, 1000, 5),
   ORGVAULT_BREAKER_COOLDOWN_MS: intIn(0, 24 * 60 * 60 * 1000, 30_000),
+  ORGVAULT_PUBLIC_URL: z.string().optional(),
 });
+
+/** An http(s) origin with an optional path prefix: no user info, query or fragment. */
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new VaultError('CONFIG_INVALID', 'ORGVAULT_PUBLIC_URL must be an http(s) URL');
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new VaultError(
+      'CONFIG_INVALID',
+      'ORGVAULT_PUBLIC_URL must be an http(s) URL without user info, query or fragment',
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** A listening address as a URL host: IPv6 in brackets, the wildcard as loopback. */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -159,5 +192,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     httpMaxResponseBytes: overrides.httpMaxResponseBytes ?? e.ORGVAULT_HTTP_MAX_RESPONSE_BYTES,
     breakerFailureThreshold: overrides.breakerFailureThreshold ?? e.ORGVAULT_BREAKER_FAILURES,
     breakerCooldownMs: overrides.breakerCooldownMs ?? e.ORGVAULT_BREAKER_COOLDOWN_MS,
+    publicUrl: parsePublicUrl(
+      blank(overrides.publicUrl) ??
+        blank(e.ORGVAULT_PUBLIC_URL) ??
+        `http://${hostForUrl(overrides.host ?? e.ORGVAULT_HOST ?? '127.0.0.1')}:${overrides.port ?? e.ORGVAULT_PORT}`,
+    ),
   };
 }

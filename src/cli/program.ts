@@ -25,6 +25,8 @@ Environment (the same as the server's):
   ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
   ORGVAULT_AUDIT_SIGNING_KEY  Ed25519 key(s) that sign audit checkpoints: PKCS#8 PEM or 32-byte base64 seed, newest first
   ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
+  ORGVAULT_PUBLIC_URL     where browsers and OAuth2 providers reach orgvault (default http://<host>:<port>)
+  Every variable, with its default, is in README.md's environment table.
 
 Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
 
