@@ -69,9 +69,18 @@ export class TestProvider {
   /** Whether the upstream should accept this bearer token now, and for which client it was issued. */
   check(token: string): { ok: boolean; clientId: string | null } {
     const found = this.access.get(token);
-    return found && found.expiresAt > this.now()
+    return found && !this.rejectAll && found.expiresAt > this.now()
       ? { ok: true, clientId: found.clientId }
       : { ok: false, clientId: null };
+  }
+
+  /** The token endpoint answers 503 (an outage: a failure for the breaker, not a lost grant). */
+  unavailable = false;
+  /** The upstream refuses every token (a provider that revoked the app's access entirely). */
+  rejectAll = false;
+
+  issuedAccessTokens(): string[] {
+    return [...this.access.keys()];
   }
 
   /** Makes a still-unexpired access token invalid (revoked upstream before its expiry). */
@@ -121,6 +130,7 @@ export class TestProvider {
       res.body = { error };
     };
     if (res.statusCode !== 200) return;
+    if (this.unavailable) return refuse(503, 'temporarily_unavailable');
     if (!client.ok) return refuse(401, 'invalid_client');
     if (grant === 'refresh_token') {
       if (this.grantRevoked || presented === null || !this.refresh.has(presented)) {
