@@ -26,7 +26,14 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     }
     const publicRoutes = world.app.routeTable.filter((r) => r.public).map((r) => r.url);
     expect(new Set(publicRoutes)).toEqual(
-      new Set(['/health', '/openapi.json', '/metrics', '/v1/bootstrap', '/v1/audit/public-keys']),
+      new Set([
+        '/health',
+        '/openapi.json',
+        '/metrics',
+        '/v1/bootstrap',
+        '/v1/audit/public-keys',
+        '/v1/oauth/callback',
+      ]),
     );
   });
 

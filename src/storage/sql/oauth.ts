@@ -2,18 +2,14 @@ import type { OAuthConnectionRow, OAuthStateRow } from '../rows.js';
 import type { OAuthStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
 
-const STATE_COLUMNS =
-  'org_id, state_hash, module_id, key_id, verifier_nonce, verifier_sealed, return_to, created_at, expires_at';
-const CONNECTION_COLUMNS = 'org_id, module_id, status, scopes, expires_at, connected_at, updated_at';
-
 const INSERT_STATE = sql(
   'oauth_state_insert',
-  `INSERT INTO oauth_states (${STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  `INSERT INTO oauth_states (org_id, state_hash, module_id, key_id, verifier_nonce, verifier_sealed, return_to, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
 // Found by its hash alone (the callback knows no org), deleted in the same statement: single use.
 const CONSUME_STATE = sql(
   'oauth_state_consume',
-  `DELETE FROM oauth_states WHERE state_hash = ? RETURNING ${STATE_COLUMNS}`,
+  `DELETE FROM oauth_states WHERE state_hash = ? RETURNING org_id, state_hash, module_id, key_id, verifier_nonce, verifier_sealed, return_to, created_at, expires_at`,
 );
 const DELETE_EXPIRED_STATES = sql(
   'oauth_state_delete_expired',
@@ -21,11 +17,11 @@ const DELETE_EXPIRED_STATES = sql(
 );
 const FIND_CONNECTION = sql(
   'oauth_conn_find',
-  `SELECT ${CONNECTION_COLUMNS} FROM oauth_connections WHERE org_id = ? AND module_id = ?`,
+  `SELECT org_id, module_id, status, scopes, expires_at, connected_at, updated_at FROM oauth_connections WHERE org_id = ? AND module_id = ?`,
 );
 const UPSERT_CONNECTION = sql(
   'oauth_conn_upsert',
-  `INSERT INTO oauth_connections (${CONNECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO oauth_connections (org_id, module_id, status, scopes, expires_at, connected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, module_id) DO UPDATE SET
      status = excluded.status, scopes = excluded.scopes, expires_at = excluded.expires_at,
      connected_at = excluded.connected_at, updated_at = excluded.updated_at`,
