@@ -130,12 +130,20 @@ export class TestProvider {
       res.body = { error };
     };
     if (res.statusCode !== 200) return;
-    if (this.unavailable) return refuse(503, 'temporarily_unavailable');
-    if (!client.ok) return refuse(401, 'invalid_client');
-    if (grant === 'refresh_token') {
-      if (this.grantRevoked || presented === null || !this.refresh.has(presented)) {
-        return refuse(400, 'invalid_grant');
-      }
+    if (this.unavailable) {
+      refuse(503, 'temporarily_unavailable');
+      return;
+    }
+    if (!client.ok) {
+      refuse(401, 'invalid_client');
+      return;
+    }
+    if (
+      grant === 'refresh_token' &&
+      (this.grantRevoked || presented === null || !this.refresh.has(presented))
+    ) {
+      refuse(400, 'invalid_grant');
+      return;
     }
     const access = `at-${randomUUID()}`;
     this.access.set(access, { expiresAt: this.now() + this.ttlSeconds * 1000, clientId: client.id });
