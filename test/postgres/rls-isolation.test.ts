@@ -137,7 +137,9 @@ describe.skipIf(!POSTGRES_URL)(
         credentials: (await runtime.query('SELECT * FROM credentials')).rowCount,
         connections: (await runtime.query('SELECT * FROM oauth_connections')).rowCount,
         // The OAuth2 callback finds a state by its hash before it knows the org: readable, deletable.
-        states: (await runtime.query('SELECT org_id FROM oauth_states ORDER BY org_id')).rows.map((r) => r.org_id),
+        states: (await runtime.query('SELECT org_id FROM oauth_states ORDER BY org_id')).rows.map(
+          (r) => r.org_id,
+        ),
         touched: (await runtime.query("UPDATE api_keys SET last_used_at = 'now' WHERE key_id = 'key_org-b'"))
           .rowCount,
       }));
