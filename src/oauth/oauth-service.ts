@@ -186,7 +186,7 @@ export class OAuthService {
       }
       throw tokenFailure(moduleId, err);
     }
-    await this.store(module, spec, response, actor);
+    await this.store(module, spec, client.client_id, response, actor);
     return { orgId, moduleId, returnTo: pending.returnTo };
   }
 
@@ -285,6 +285,7 @@ export class OAuthService {
   private async store(
     read: ModuleRow,
     spec: OAuth2Spec,
+    clientId: string,
     response: oauth.TokenEndpointResponse,
     actor: ActorContext,
   ): Promise<void> {
@@ -296,7 +297,7 @@ export class OAuthService {
         throw failed(`module "${moduleId}" changed during the authorization; start again`);
       }
       const values = await this.d.credentials.retrieveIn(tx, module);
-      if (values === null || values.client_id !== (await this.clientIdOf(read))) {
+      if (values === null || values.client_id !== clientId) {
         throw failed(`the credentials of module "${moduleId}" changed during the authorization; start again`);
       }
       const next: CredentialValues = { ...values };
@@ -325,10 +326,6 @@ export class OAuthService {
         now,
       );
     });
-  }
-
-  private async clientIdOf(module: ModuleRow): Promise<unknown> {
-    return (await this.d.credentials.retrieveFor(module))?.client_id;
   }
 
   private async auditConnect(
