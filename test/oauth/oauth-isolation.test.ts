@@ -119,6 +119,20 @@ for (const backend of await selectedBackends()) {
       expect(all).not.toContain(org.clientSecret);
     });
 
+    it('a token the upstream echoes back is scrubbed from the result, the renewed one too', async () => {
+      const org = await orgWithClient(w, 'echo');
+      await connect(w, org);
+      const first = await invoke(w, org.keys.operator, 'conv-e', 'echo');
+      expect(first.json().result.body).toEqual({ seen: 'Bearer [redacted]' });
+      // Refused once (401, echoing the stale token), renewed, answered with the new one: both scrubbed.
+      for (const token of w.provider.issuedAccessTokens()) w.provider.invalidate(token);
+      const second = await invoke(w, org.keys.operator, 'conv-e', 'echo');
+      expect(second.statusCode, second.body).toBe(200);
+      expect(second.json().result.body).toEqual({ seen: 'Bearer [redacted]' });
+      expect(w.provider.refreshRequests()).toHaveLength(1);
+      expect(second.body).not.toMatch(TOKEN);
+    });
+
     it('disconnect deletes the tokens and revokes the grant at the provider', async () => {
       const org = await orgWithClient(w, 'bye');
       await connect(w, org);

@@ -37,6 +37,12 @@ export async function oauthWorld(backend: TestBackend): Promise<OAuthWorld> {
       if (!checked.ok) return json(res, 401, { error: 'invalid_token' });
       return json(res, 200, { events: ['standup'], issued_to: provider.labelOf(checked.clientId) });
     })
+    // A careless upstream that echoes the request's Authorization header back.
+    .route('GET', '/echo', (req, res) => {
+      const header = String(req.headers.authorization ?? '');
+      if (!provider.check(header.replace(/^Bearer /, '')).ok) return json(res, 401, { seen: header });
+      return json(res, 200, { seen: header });
+    })
     .start();
   const { vault, db, close } = await freshVault(backend, {
     httpAllowPrivate: true,
@@ -84,7 +90,7 @@ export function oauthManifest(
     http: {
       base_url: w.upstream.url(),
       auth: { in: 'bearer', credential: 'access_token' },
-      actions: { events: { method: 'GET', path: '/events' } },
+      actions: { events: { method: 'GET', path: '/events' }, echo: { method: 'GET', path: '/echo' } },
     },
   };
 }
@@ -139,9 +145,14 @@ export async function connect(w: OAuthWorld, org: OrgKeys): Promise<LightMyReque
 }
 
 /** POST /v1/conversations/:id/invoke of the module's `events` action. */
-export function invoke(w: OAuthWorld, key: string, conversation = 'c1'): Promise<LightMyRequestResponse> {
+export function invoke(
+  w: OAuthWorld,
+  key: string,
+  conversation = 'c1',
+  action = 'events',
+): Promise<LightMyRequestResponse> {
   return call(w.app, 'POST', `/v1/conversations/${conversation}/invoke`, {
     key,
-    body: { module_id: MODULE, action: 'events', input: {} },
+    body: { module_id: MODULE, action, input: {} },
   });
 }
