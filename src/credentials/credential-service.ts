@@ -87,7 +87,8 @@ export class CredentialService {
       checkAgainstManifest(values, module.manifest);
       const result = await this.sealAndWrite(tx, orgId, moduleId, values, module.manifest);
       // New credentials replace any OAuth2 tokens sealed with the old ones: the connection is gone.
-      await tx.oauth.deleteOAuthConnection(orgId, moduleId);
+      // (Only a module with an oauth2 section can have one: no extra statement for the others.)
+      if (module.manifest.oauth2 !== undefined) await tx.oauth.deleteOAuthConnection(orgId, moduleId);
       await this.audit.append(
         tx,
         orgId,
