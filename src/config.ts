@@ -35,6 +35,8 @@ export interface Config {
   httpMaxResponseBytes: number;
   /** Consecutive failures after which a module's calls fail fast (MODULE_UNHEALTHY). */
   breakerFailureThreshold: number;
+  /** ORGVAULT_PUBLIC_URL: where browsers and OAuth2 providers reach orgvault (the callback's base); default http://host:port. */
+  publicUrl: string;
   /** How long an unhealthy module's calls fail fast before one trial call is let through. */
   breakerCooldownMs: number;
   /** Tool results a conversation's state carries (the newest); older ones are paged from their rows. */
@@ -72,6 +74,7 @@ export interface ConfigOverrides {
   logFormat?: 'json' | 'pretty';
   requestLogSample?: number;
   pgPreparedStatements?: boolean;
+  publicUrl?: string;
 }
 
 const flag = z
@@ -137,7 +140,37 @@ const EnvSchema = z.object({
       return n;
     }),
   ORGVAULT_PG_PREPARED_STATEMENTS: z.enum(['on', 'off']).optional(),
+  ORGVAULT_PUBLIC_URL: z.string().optional(),
 });
+
+/** An http(s) origin with an optional path prefix: no user info, query or fragment. */
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new VaultError('CONFIG_INVALID', 'ORGVAULT_PUBLIC_URL must be an http(s) URL');
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new VaultError(
+      'CONFIG_INVALID',
+      'ORGVAULT_PUBLIC_URL must be an http(s) URL without user info, query or fragment',
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** A listening address as a URL host: IPv6 in brackets, the wildcard as loopback. */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -190,5 +223,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     logFormat: overrides.logFormat ?? e.ORGVAULT_LOG_FORMAT,
     requestLogSample: overrides.requestLogSample ?? e.ORGVAULT_REQUEST_LOG_SAMPLE,
     pgPreparedStatements: overrides.pgPreparedStatements ?? e.ORGVAULT_PG_PREPARED_STATEMENTS !== 'off',
+    publicUrl: parsePublicUrl(
+      blank(overrides.publicUrl) ??
+        blank(e.ORGVAULT_PUBLIC_URL) ??
+        `http://${hostForUrl(overrides.host ?? e.ORGVAULT_HOST ?? '127.0.0.1')}:${overrides.port ?? e.ORGVAULT_PORT}`,
+    ),
   };
 }

@@ -62,6 +62,19 @@ export const ERRORS = {
     title: 'Module not executable',
     http: { code: 'CONFLICT', status: 409, reason: true },
   },
+  // An OAuth2 module whose grant is gone (refresh refused with invalid_grant) or never connected:
+  // an owner must connect it (again) before it can be invoked.
+  OAUTH_REAUTH_REQUIRED: {
+    status: 409,
+    title: 'OAuth2 connection needs re-authorization',
+    http: { code: 'CONFLICT', status: 409, reason: true },
+  },
+  // A callback whose state is unknown, used or expired, or whose provider answered with an error.
+  OAUTH_AUTHORIZATION_FAILED: {
+    status: 400,
+    title: 'OAuth2 authorization failed',
+    http: { code: 'VALIDATION_FAILED', status: 400, reason: true },
+  },
   // The upstream failed, not orgvault: a gateway status under the INTERNAL code.
   MODULE_CALL_FAILED: {
     status: 502,

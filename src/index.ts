@@ -36,6 +36,8 @@ export type { NexusImportReport } from './importers/nexus/report.js';
 export type { OrgLangGraph } from './langgraph/org-langgraph.js';
 export type { ModuleRecord } from './modules/module-record.js';
 export type { HealthStatus, ModuleStatus } from './modules/module-statuses.js';
+export type { OAuthStatus } from './oauth/oauth-service.js';
+export type { OrgOAuth } from './oauth/org-oauth.js';
 export type { OrgRow } from './storage/rows.js';
 export type { Storage } from './storage/storage.js';
 export type { Repositories } from './storage/stores.js';

@@ -12,6 +12,7 @@ import type { CredentialService } from './credentials/credential-service.js';
 import type { OrgKeyService } from './crypto/org-keys.js';
 import type { LangGraphThreadService } from './langgraph/thread-service.js';
 import type { ModuleService } from './modules/module-service.js';
+import type { OAuthService } from './oauth/oauth-service.js';
 import type { OrgDirectory } from './orgs/org-directory.js';
 import type { Storage } from './storage/storage.js';
 import type { Vault } from './vault.js';
@@ -34,6 +35,8 @@ export interface VaultServices {
   keyVerifier: KeyVerifier;
   bootstrapper: Bootstrapper;
   conversations: ConversationService;
+  /** OAuth2 connections: authorize, callback, status, revocation. */
+  oauth: OAuthService;
   /** LangGraph threads, sealed per org (OrgvaultSaver's storage). */
   langgraph: LangGraphThreadService;
   /** Web console sessions (cookie sealing, the per-request re-check of the key). */

@@ -30,6 +30,10 @@ import { DEFAULT_FAILURE_THRESHOLD } from './modules/module-health.js';
 import type { ModuleRecord } from './modules/module-record.js';
 import { ModuleService } from './modules/module-service.js';
 import { OrgModules } from './modules/org-modules.js';
+import type { OutboundRules } from './oauth/guarded-fetch.js';
+import { OAuthService } from './oauth/oauth-service.js';
+import { OrgOAuth } from './oauth/org-oauth.js';
+import { TokenBroker } from './oauth/token-broker.js';
 import { type CreateOrgOptions, OrgDirectory } from './orgs/org-directory.js';
 import { openStorage } from './storage/open-storage.js';
 import type { OrgRow } from './storage/rows.js';
@@ -58,6 +62,8 @@ export class OrgVault {
   readonly audit: OrgAudit;
   /** The org's LangGraph threads, as `OrgvaultSaver` (`orgvault/langgraph`) keeps them. */
   readonly langgraph: OrgLangGraph;
+  /** The org's OAuth2 connections (authorize, status). */
+  readonly oauth: OrgOAuth;
 
   /** `orgId` has been checked (see Vault.org); `actor` is who acts through this handle. */
   constructor(services: VaultServices, orgId: OrgId, actor: ActorContext) {
@@ -68,6 +74,7 @@ export class OrgVault {
     this.conversations = new OrgConversations(services.conversations, orgId, actor);
     this.audit = new OrgAudit(services, orgId);
     this.langgraph = new OrgLangGraph(services.langgraph, orgId);
+    this.oauth = new OrgOAuth(services.oauth, orgId, actor);
   }
 }
 
@@ -139,6 +146,17 @@ export class Vault {
     return this.#services.storage.capabilities.engine;
   }
 
+  /**
+   * The OAuth2 callback (`GET /v1/oauth/callback`): no org and no key, the state names both. It is
+   * checked and used up, the code exchanged and the tokens sealed; OAUTH_AUTHORIZATION_FAILED otherwise.
+   */
+  completeOAuth(
+    params: URLSearchParams,
+    requestId: string | null = null,
+  ): Promise<{ orgId: string; moduleId: string; returnTo: string | null }> {
+    return this.#services.oauth.complete(params, requestId);
+  }
+
   /** One single-row read: resolves when the database answers, throws when it does not. */
   async ping(): Promise<void> {
     await this.#services.orgs.get(DEFAULT_ORG);
@@ -205,6 +223,11 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     const orgKeys = new OrgKeyService(storage, keyring, now);
     await orgKeys.verifyKeyring();
     await orgs.ensureDefault();
+    const rules: OutboundRules = {
+      allowPrivate: config.httpAllowPrivate,
+      maxResponseBytes: config.httpMaxResponseBytes,
+      timeoutMs: config.httpTimeoutMs,
+    };
     const credentials = new CredentialService({ storage, orgs, orgKeys, audit, clock });
     // Rows sealed before credentials were bound to their destination: bound now, once.
     await credentials.upgradeLegacySeals();
@@ -212,7 +235,20 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     const apiKeys = new ApiKeyService({ storage, orgs, audit, clock });
     const keyVerifier = new KeyVerifier({ storage, clock });
     const bootstrapper = new Bootstrapper({ storage, orgs, keys: apiKeys, audit, clock });
+    const oauth = new OAuthService({
+      storage,
+      orgs,
+      credentials,
+      audit,
+      clock,
+      rules,
+      publicUrl: config.publicUrl,
+    });
+    // Disconnecting (deleting the credentials) also revokes the grant at the provider, if it can.
+    credentials.onDeleted((manifest, moduleId, values) => oauth.revoke(manifest, moduleId, values));
+    const tokens = new TokenBroker({ storage, credentials, audit, clock, rules });
     const conversations = createConversationService({
+      tokens,
       config,
       storage,
       orgs,
@@ -237,6 +273,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       keyVerifier,
       bootstrapper,
       conversations,
+      oauth,
       langgraph: new LangGraphThreadService({ storage, orgs, orgKeys, clock }),
       consoleSessions: new ConsoleSessions({ storage, clock, key: sessionKeyFrom(keyring.primary.key) }),
     });

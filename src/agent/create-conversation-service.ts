@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { CredentialService } from '../credentials/credential-service.js';
+import type { TokenBroker } from '../oauth/token-broker.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { Storage } from '../storage/storage.js';
 import { type AgentLogger, SILENT_LOGGER } from './agent-logger.js';
@@ -21,6 +22,7 @@ export interface AgentDeps {
   /** Built-in handlers; `demo/echo` by default. */
   builtins?: BuiltinCatalogue | undefined;
   logger?: AgentLogger | undefined;
+  tokens: TokenBroker;
 }
 
 /** Builds the agent runtime (module runtime, breaker, HTTP executor) and its conversation service from one Config. */
@@ -40,6 +42,7 @@ export function createConversationService(deps: AgentDeps): ConversationService 
       maxResponseBytes: config.httpMaxResponseBytes,
     }),
     breaker,
+    tokens: deps.tokens,
     clock,
     timeoutMs: config.httpTimeoutMs,
   });

@@ -3,6 +3,8 @@ import type { CredentialService } from '../credentials/credential-service.js';
 import type { CredentialValues } from '../credentials/credential-values.js';
 import { isVaultError, VaultError } from '../errors.js';
 import { type HttpSpec, HttpSpecSchema } from '../modules/manifest.js';
+import { oauthSpecOf } from '../oauth/oauth-spec.js';
+import type { TokenBroker } from '../oauth/token-broker.js';
 import type { ModuleRow } from '../storage/rows.js';
 import { orgScope, type Storage } from '../storage/storage.js';
 import type { BuiltinCatalogue, BuiltinModule } from './builtin-modules.js';
@@ -47,6 +49,8 @@ export interface ModuleRuntimeDeps {
   builtins: BuiltinCatalogue;
   http: HttpModuleExecutor;
   breaker: CircuitBreaker;
+  /** Access tokens of OAuth2 modules (fresh, renewed once per (org, module) when several race). */
+  tokens: TokenBroker;
   clock: Clock;
   /** Time limit of one call (built-in or HTTP). */
   timeoutMs: number;
@@ -95,14 +99,29 @@ export class ModuleRuntime {
 
       // Opened for this very row's manifest, the one the call is sent by: credentials sealed for
       // another destination fail to decrypt here, before anything leaves.
-      const credentials = await this.d.credentials.retrieveFor(row as ModuleRow);
+      let credentials = await this.d.credentials.retrieveFor(row as ModuleRow);
       scrubber = SecretScrubber.forCredentials(
         credentials,
         executable.kind === 'http' && executable.spec.auth?.in === 'basic'
           ? [[executable.spec.auth.username, executable.spec.auth.password]]
           : [],
       );
-      const output = await this.execute(orgId, call, executable, credentials);
+      const oauth = executable.kind === 'http' ? oauthSpecOf((row as ModuleRow).manifest) : null;
+      const seen: Array<CredentialValues | null> = [credentials];
+      if (oauth !== null) {
+        credentials = await this.d.tokens.prepare(row as ModuleRow, oauth, credentials);
+        seen.push(credentials);
+        scrubber = scrubberOf(seen);
+      }
+      let output = await this.execute(orgId, call, executable, credentials);
+      const rejected = credentials?.access_token;
+      if (oauth !== null && (output as { status: number }).status === 401 && typeof rejected === 'string') {
+        // Once: the upstream may have revoked the token before its expiry. A second 401 stands.
+        credentials = await this.d.tokens.renewAfterRejection(row as ModuleRow, rejected);
+        seen.push(credentials);
+        scrubber = scrubberOf(seen);
+        output = await this.execute(orgId, call, executable, credentials);
+      }
       if (executable.kind === 'http') {
         const status = (output as { status: number }).status;
         if (status >= 400) {
@@ -244,6 +263,11 @@ function classify(err: unknown, moduleId: string): { error: VaultError; health: 
     }),
     health: 'failure',
   };
+}
+
+/** Every value of every credential set a call held (the stored tokens and the renewed ones). */
+function scrubberOf(sets: Array<CredentialValues | null>): SecretScrubber {
+  return new SecretScrubber(sets.flatMap((values) => Object.values(values ?? {}).map(String)));
 }
 
 function scrub(error: VaultError, scrubber: SecretScrubber): VaultError {

@@ -28,7 +28,8 @@ Environment (the same as the server's):
   ORGVAULT_LOG_FORMAT     json or pretty (default: pretty on a terminal); ORGVAULT_REQUEST_LOG_SAMPLE 0..1 (default 1)
   ORGVAULT_STATE_TOOL_RESULTS_WINDOW  tool results a conversation's state carries (default 20)
   ORGVAULT_PG_PREPARED_STATEMENTS  off behind a transaction-pooling PgBouncer before 1.21
-  Every variable: README's Configuration table.
+  ORGVAULT_PUBLIC_URL     where browsers and OAuth2 providers reach orgvault (default http://<host>:<port>)
+  Every variable, with its default, is in README.md's environment table.
 
 Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
 

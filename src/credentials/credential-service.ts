@@ -19,6 +19,12 @@ export interface CredentialMetadata {
   updatedAt: string;
 }
 
+export type DeletedHook = (
+  manifest: Record<string, unknown>,
+  moduleId: string,
+  values: CredentialValues,
+) => Promise<unknown>;
+
 /** The associated-data layout every new seal uses (see CredentialRow.aadVersion). */
 export const CURRENT_AAD_VERSION = 2;
 
@@ -49,6 +55,7 @@ export class CredentialService {
   private readonly orgKeys: OrgKeyService;
   private readonly audit: AuditLog;
   private readonly clock: Clock;
+  private deleted: DeletedHook | null = null;
 
   constructor(deps: {
     storage: Storage;
@@ -81,6 +88,9 @@ export class CredentialService {
       const result = await this.sealAndWrite(tx, orgId, moduleId, values, found.row.manifest, {
         existed: found.hasCredential,
       });
+      // New credentials replace any OAuth2 tokens sealed with the old ones: the connection is gone.
+      // (Only a module with an oauth2 section can have one: no extra statement for the others.)
+      if (found.row.manifest.oauth2 !== undefined) await tx.oauth.deleteOAuthConnection(orgId, moduleId);
       await this.audit.append(
         tx,
         orgId,
@@ -151,6 +161,15 @@ export class CredentialService {
   }
 
   /**
+   * Inside an open transaction (the OAuth2 token broker, which holds the connection's lock): the
+   * credentials of `module` as they are now, opened for its manifest; null when none are stored.
+   */
+  async retrieveIn(tx: Repositories, module: ModuleRow): Promise<CredentialValues | null> {
+    const row = await tx.credentials.findCredential(module.orgId, module.moduleId);
+    return row === null ? null : this.decrypt(row, module.manifest, tx);
+  }
+
+  /**
    * Inside a module reinstall whose destination changes: opens the stored credentials for the old
    * manifest and seals them for the new one (times and field names kept). False when none are stored.
    * The caller has already checked that its actor may move credentials (manage_credentials).
@@ -218,10 +237,27 @@ export class CredentialService {
     return { moduleId, fields: row.fieldNames, createdAt: row.createdAt, updatedAt: row.updatedAt };
   }
 
+  /**
+   * Called after credentials were deleted, with what they held (the OAuth2 service revokes the
+   * grant at the provider). Set once, when the vault is built.
+   */
+  onDeleted(hook: DeletedHook): void {
+    this.deleted = hook;
+  }
+
   async delete(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    return this.storage.transaction(orgScope(orgId), async (tx) => {
+    let held: { manifest: Record<string, unknown>; values: CredentialValues } | null = null;
+    const removed = await this.storage.transaction(orgScope(orgId), async (tx) => {
+      if (this.deleted !== null) {
+        const found = await tx.credentials.findCredentialWithManifest(orgId, moduleId);
+        // Only an OAuth2 module has anything to revoke; one that does not open has nothing usable.
+        if (found !== null && found.manifest.oauth2 !== undefined) {
+          const values = await this.decrypt(found.row, found.manifest, tx).catch(() => null);
+          if (values !== null) held = { manifest: found.manifest, values };
+        }
+      }
       const removed = await tx.credentials.deleteCredential(orgId, moduleId);
       if (removed) {
         await this.audit.append(
@@ -234,6 +270,11 @@ export class CredentialService {
       }
       return removed;
     });
+    const after = held as { manifest: Record<string, unknown>; values: CredentialValues } | null;
+    if (removed && after !== null && this.deleted !== null) {
+      await this.deleted(after.manifest, moduleId, after.values).catch(() => false);
+    }
+    return removed;
   }
 
   async listModuleIds(orgId: OrgId): Promise<string[]> {

@@ -66,29 +66,104 @@ export const HttpSpecSchema = z.object({
 });
 export type HttpSpec = z.infer<typeof HttpSpecSchema>;
 
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => {
+    try {
+      const url = new URL(u);
+      return (
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.username === '' &&
+        url.password === '' &&
+        url.hash === ''
+      );
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without user info or fragment');
+
+/** Parameters orgvault sets itself on the authorization request: extra ones may not replace them. */
+export const RESERVED_AUTHORIZE_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
+
+/**
+ * The `oauth2` section: how orgvault obtains the access token the `http` section injects. Defaults
+ * (scopes [], pkce true, client_secret_basic) are applied where it is used, so a stored manifest
+ * stays exactly what was installed.
+ */
+export const OAuth2SpecSchema = z
+  .object({
+    grant: z.enum(['authorization_code', 'client_credentials']),
+    authorization_url: httpUrl.optional(),
+    token_url: httpUrl,
+    revocation_url: httpUrl.optional(),
+    /** The provider's issuer identifier, when its answers carry one (RFC 9207); default: token_url's origin. */
+    issuer: httpUrl.optional(),
+    scopes: z
+      .array(
+        z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'must be a scope token (no spaces or quotes)'),
+      )
+      .max(64)
+      .optional(),
+    /** Default true: PKCE S256 on every authorization request. */
+    pkce: z.boolean().optional(),
+    authorize_params: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+          .refine(
+            (k) => !(RESERVED_AUTHORIZE_PARAMS as readonly string[]).includes(k),
+            'is set by orgvault and cannot be overridden',
+          ),
+        z.string().max(1024),
+      )
+      .optional(),
+    token_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+  })
+  .refine((o) => o.grant !== 'authorization_code' || o.authorization_url !== undefined, {
+    message: 'authorization_url is required for the authorization_code grant',
+    path: ['authorization_url'],
+  });
+export type OAuth2Spec = z.infer<typeof OAuth2SpecSchema>;
+
 /** A module manifest. Unknown fields (NEXUS's entry_point, class_name, ...) are kept as they are. */
-export const ManifestSchema = z.looseObject({
-  name: z.string().min(1).max(200),
-  category: part,
-  platform: part,
-  version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.3'),
-  display_name: z.string().max(200).optional(),
-  description: z.string().max(10_000).optional(),
-  icon: z.string().max(2048).optional(),
-  auth_type: z.enum(AUTH_TYPES).optional(),
-  requires_api_key: z.boolean().optional(),
-  status: z.enum(MODULE_STATUSES).optional(),
-  health_status: z.enum(HEALTH_STATUSES).optional(),
-  credential_fields: z
-    .array(CredentialFieldSchema)
-    .max(64)
-    .refine(
-      (fields) => new Set(fields.map((f) => f.name)).size === fields.length,
-      'field names must be unique',
-    )
-    .optional(),
-  http: HttpSpecSchema.optional(),
-});
+export const ManifestSchema = z
+  .looseObject({
+    name: z.string().min(1).max(200),
+    category: part,
+    platform: part,
+    version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.3'),
+    display_name: z.string().max(200).optional(),
+    description: z.string().max(10_000).optional(),
+    icon: z.string().max(2048).optional(),
+    auth_type: z.enum(AUTH_TYPES).optional(),
+    requires_api_key: z.boolean().optional(),
+    status: z.enum(MODULE_STATUSES).optional(),
+    health_status: z.enum(HEALTH_STATUSES).optional(),
+    credential_fields: z
+      .array(CredentialFieldSchema)
+      .max(64)
+      .refine(
+        (fields) => new Set(fields.map((f) => f.name)).size === fields.length,
+        'field names must be unique',
+      )
+      .optional(),
+    http: HttpSpecSchema.optional(),
+    oauth2: OAuth2SpecSchema.optional(),
+  })
+  .refine((m) => m.oauth2 === undefined || m.auth_type === undefined || m.auth_type === 'oauth2', {
+    message: 'an oauth2 section needs auth_type "oauth2"',
+    path: ['auth_type'],
+  });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 export const MAX_MANIFEST_BYTES = 64 * 1024;

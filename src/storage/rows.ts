@@ -218,3 +218,31 @@ export interface LangGraphCheckpointQuery {
   before: string | null;
   limit: number | null;
 }
+
+/** A pending OAuth2 authorization (src/oauth/): found by the hash of its state, used once. */
+export interface OAuthStateRow {
+  orgId: string;
+  stateHash: string;
+  moduleId: string;
+  /** The API key that asked for it (null: the library or the local CLI). */
+  keyId: string | null;
+  /** The PKCE verifier, sealed under a key derived from the state (src/oauth/oauth-state.ts). */
+  verifierNonce: Buffer;
+  verifierSealed: Buffer;
+  returnTo: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export type OAuthConnectionStatus = 'connected' | 'needs_reauth';
+
+/** What may be shown about an OAuth2 connection; its tokens live sealed in the credentials row. */
+export interface OAuthConnectionRow {
+  orgId: string;
+  moduleId: string;
+  status: OAuthConnectionStatus;
+  scopes: string[];
+  expiresAt: string | null;
+  connectedAt: string;
+  updatedAt: string;
+}

@@ -26,6 +26,8 @@ import type {
   ModuleImport,
   ModuleRow,
   ModuleWrite,
+  OAuthConnectionRow,
+  OAuthStateRow,
   OrgKeyRow,
   OrgRow,
   ToolResultRow,
@@ -224,6 +226,32 @@ export interface LangGraphStore {
 }
 
 /** Everything a transaction (or a read) can reach. */
+export interface OAuthStore {
+  insertOAuthState(orgId: string, row: Omit<OAuthStateRow, 'orgId'>): Promise<void>;
+  /**
+   * Auth scope (the callback knows no org yet): deletes the state with this hash and returns it,
+   * so a state is used at most once even when two callbacks race; null when absent.
+   */
+  consumeOAuthState(stateHash: string): Promise<OAuthStateRow | null>;
+  /** Drops this org's states that expired before `now` (kept small by every authorize). */
+  deleteExpiredOAuthStates(orgId: string, now: string): Promise<void>;
+  findOAuthConnection(orgId: string, moduleId: string): Promise<OAuthConnectionRow | null>;
+  /** Insert or replace; the module's credentials row must exist (the tokens are sealed in it). */
+  upsertOAuthConnection(orgId: string, row: Omit<OAuthConnectionRow, 'orgId'>): Promise<void>;
+  setOAuthConnectionStatus(
+    orgId: string,
+    moduleId: string,
+    status: OAuthConnectionRow['status'],
+    now: string,
+  ): Promise<boolean>;
+  deleteOAuthConnection(orgId: string, moduleId: string): Promise<boolean>;
+  /**
+   * Holds the token requests of one (org, module) until the transaction ends: across processes on
+   * PostgreSQL (an advisory lock), while SQLite's writer is serialised anyway.
+   */
+  lockTokenRequest(orgId: string, moduleId: string): void;
+}
+
 export interface Repositories {
   orgs: OrgStore;
   modules: ModuleStore;
@@ -235,6 +263,7 @@ export interface Repositories {
   checkpoints: CheckpointStore;
   toolResults: ToolResultStore;
   langgraph: LangGraphStore;
+  oauth: OAuthStore;
   /**
    * Runs the callback once this unit of work has committed (at once for a read), never after a
    * rollback: lets a cache remember only what is really stored (e.g. an org data key created or

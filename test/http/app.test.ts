@@ -35,6 +35,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
         // The console's sign-in page and its stylesheet/script: nothing behind them without a session.
         '/console/sign-in',
         '/console/assets/:file',
+        '/v1/oauth/callback',
       ]),
     );
   });

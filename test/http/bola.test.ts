@@ -34,6 +34,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('BOLA on %s', (_name, b
     { method: 'GET', path: '/credentials' },
     { method: 'PUT', path: '/credentials', body: { credentials: { api_key: 'sk-from-b' } } },
     { method: 'DELETE', path: '/credentials' },
+    { method: 'POST', path: '/oauth/authorize', body: {} },
   ];
 
   for (const r of moduleRoutes) {

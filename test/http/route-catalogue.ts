@@ -25,6 +25,7 @@ export interface RouteCase {
 
 const M = 'weather/openweather';
 const MODULE_URL = `/v1/modules/${M}`;
+const OAUTH_MODULE = 'calendar/gcal';
 
 async function installed(vault: Vault, orgId: string): Promise<void> {
   await vault.org(orgId).modules.install(manifest(M));
@@ -137,6 +138,31 @@ export const ROUTE_CASES: RouteCase[] = [
     prepare: async (v, o) => {
       await withCredentials(v, o.orgId);
       return { url: `${MODULE_URL}/credentials` };
+    },
+  },
+  // OAuth2 connect (behaviour in test/oauth/): no outbound request, so no provider is needed here.
+  {
+    method: 'POST',
+    route: '/v1/modules/:category/:platform/oauth/authorize',
+    permission: 'manage_credentials',
+    success: 200,
+    object: 'module',
+    prepare: async (v, o) => {
+      await v.org(o.orgId).modules.install(
+        manifest(OAUTH_MODULE, {
+          auth_type: 'oauth2',
+          oauth2: {
+            grant: 'authorization_code',
+            authorization_url: 'https://auth.example.test/authorize',
+            token_url: 'https://auth.example.test/token',
+            scopes: ['read'],
+          },
+        }),
+      );
+      await v
+        .org(o.orgId)
+        .credentials.store(OAUTH_MODULE, { client_id: 'cid', client_secret: 'sk-oauth-client' });
+      return { url: `/v1/modules/${OAUTH_MODULE}/oauth/authorize`, body: {} };
     },
   },
   {

@@ -104,6 +104,14 @@ describe.skipIf(!POSTGRES_URL)(
         'lg_writes',
         "INSERT INTO lg_writes (org_id, thread_id, checkpoint_ns, checkpoint_id, task_id, idx, task_path, key_version, nonce, sealed) VALUES ('org-b', 't2', '', 'c2', 'k', 0, '', 1, '\\x00', '\\x00')",
       ],
+      [
+        'oauth_states',
+        "INSERT INTO oauth_states (org_id, state_hash, module_id, verifier_nonce, verifier_sealed, created_at, expires_at) VALUES ('org-b', 'h2', 'weather/openweather', '\\x00', '\\x00', 'now', 'now')",
+      ],
+      [
+        'oauth_connections',
+        "INSERT INTO oauth_connections (org_id, module_id, status, scopes, connected_at, updated_at) VALUES ('org-b', 'weather/openweather', 'connected', '[]', 'now', 'now')",
+      ],
     ];
     it.each(inserts)('INSERT of an org B row into %s while org A is set is refused', async (_table, sql) => {
       await expect(inScope(['orgvault.org_id', 'org-a'], () => runtime.query(sql))).rejects.toThrow(
@@ -127,10 +135,34 @@ describe.skipIf(!POSTGRES_URL)(
         keys: (await runtime.query('SELECT key_id FROM api_keys ORDER BY key_id')).rows.map((r) => r.key_id),
         modules: (await runtime.query('SELECT * FROM modules')).rowCount,
         credentials: (await runtime.query('SELECT * FROM credentials')).rowCount,
+        connections: (await runtime.query('SELECT * FROM oauth_connections')).rowCount,
+        // The OAuth2 callback finds a state by its hash before it knows the org: readable, deletable.
+        states: (await runtime.query('SELECT org_id FROM oauth_states ORDER BY org_id')).rows.map(
+          (r) => r.org_id,
+        ),
         touched: (await runtime.query("UPDATE api_keys SET last_used_at = 'now' WHERE key_id = 'key_org-b'"))
           .rowCount,
       }));
-      expect(seen).toEqual({ keys: ['key_org-a', 'key_org-b'], modules: 0, credentials: 0, touched: 1 });
+      expect(seen).toEqual({
+        keys: ['key_org-a', 'key_org-b'],
+        modules: 0,
+        credentials: 0,
+        connections: 0,
+        states: ['org-a', 'org-b'],
+        touched: 1,
+      });
+      await expect(
+        inScope(['orgvault.auth', 'on'], () =>
+          runtime.query("UPDATE oauth_states SET module_id = 'x/y' WHERE org_id = 'org-b'"),
+        ),
+      ).resolves.toMatchObject({ rowCount: 0 });
+      await expect(
+        inScope(['orgvault.auth', 'on'], () =>
+          runtime.query(
+            "INSERT INTO oauth_states (org_id, state_hash, module_id, verifier_nonce, verifier_sealed, created_at, expires_at) VALUES ('org-b', 'h3', 'x/y', '\\x00', '\\x00', 'now', 'now')",
+          ),
+        ),
+      ).rejects.toThrow(/row-level security/);
       await expect(
         inScope(['orgvault.auth', 'on'], () =>
           runtime.query("UPDATE api_keys SET role = 'viewer', status = 'revoked' WHERE key_id = 'key_org-b'"),

@@ -60,6 +60,16 @@ export async function seedTwoOrgs(runtime: pg.ClientBase, orgs: string[]): Promi
       `INSERT INTO tool_results (org_id, conversation_id, seq, tool_result, created_at) VALUES ($1, 'c1', 1, '{}', $2)`,
       [org, now],
     );
+    await runtime.query(
+      `INSERT INTO oauth_states (org_id, state_hash, module_id, key_id, verifier_nonce, verifier_sealed, return_to, created_at, expires_at)
+       VALUES ($1, $2, 'weather/openweather', NULL, '\\x00', '\\x00', NULL, $3, $3)`,
+      [org, `hash_${org}`, now],
+    );
+    await runtime.query(
+      `INSERT INTO oauth_connections (org_id, module_id, status, scopes, expires_at, connected_at, updated_at)
+       VALUES ($1, 'weather/openweather', 'connected', '[]', NULL, $2, $2)`,
+      [org, now],
+    );
   }
   await runtime.query('COMMIT');
 }

@@ -23,6 +23,17 @@ export function credentialsGetRoute(app: FastifyInstance, { vault }: RouteDeps):
               fields: { type: 'array', items: { type: 'string' } },
               created_at: { type: 'string' },
               updated_at: { type: 'string' },
+              oauth: {
+                type: 'object',
+                description: 'OAuth2 modules only: the connection, never a token',
+                properties: {
+                  connected: { type: 'boolean' },
+                  scopes: { type: 'array', items: { type: 'string' } },
+                  expires_at: { type: ['string', 'null'] },
+                  status: { type: 'string', enum: ['connected', 'needs_reauth', 'not_connected'] },
+                },
+                required: ['connected', 'scopes', 'expires_at', 'status'],
+              },
             },
           },
           ...errorResponses,
@@ -31,13 +42,25 @@ export function credentialsGetRoute(app: FastifyInstance, { vault }: RouteDeps):
     },
     async (request) => {
       const moduleId = moduleIdOf(request.params.category, request.params.platform);
-      const meta = await orgOf(vault, request).credentials.metadata(moduleId);
+      const org = orgOf(vault, request);
+      const meta = await org.credentials.metadata(moduleId);
       if (meta === null) throw new VaultError('NOT_FOUND', `no credentials stored for module "${moduleId}"`);
+      const oauth = await org.oauth.status(moduleId);
       return {
         module_id: meta.moduleId,
         fields: meta.fields,
         created_at: meta.createdAt,
         updated_at: meta.updatedAt,
+        ...(oauth === null
+          ? {}
+          : {
+              oauth: {
+                connected: oauth.connected,
+                scopes: oauth.scopes,
+                expires_at: oauth.expiresAt,
+                status: oauth.status,
+              },
+            }),
       };
     },
   );

@@ -24,6 +24,8 @@ import { moduleGetRoute } from './module-get.js';
 import { modulePutRoute } from './module-put.js';
 import { moduleStatusRoutes } from './module-status.js';
 import { modulesListRoute } from './modules-list.js';
+import { oauthAuthorizeRoute } from './oauth-authorize.js';
+import { oauthCallbackRoute } from './oauth-callback.js';
 import { openapiRoute } from './openapi.js';
 
 /**
@@ -44,6 +46,8 @@ export const ROUTES: ReadonlyArray<(app: FastifyInstance, deps: RouteDeps) => vo
   credentialsPutRoute,
   credentialsGetRoute,
   credentialsDeleteRoute,
+  oauthAuthorizeRoute,
+  oauthCallbackRoute,
   apiKeysListRoute,
   apiKeysCreateRoute,
   apiKeyRotateRoute,

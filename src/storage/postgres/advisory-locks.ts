@@ -19,3 +19,9 @@ export const BOOTSTRAP_LOCK_SQL = `SELECT pg_advisory_xact_lock(28532, ${SCHEMA}
 
 /** One org's audit chain append; $1 = org id (audit.ts). */
 export const AUDIT_CHAIN_LOCK_SQL = `SELECT pg_advisory_xact_lock(28533, hashtext(current_schema() || ':' || $1::text))`;
+
+/**
+ * One (org, module)'s OAuth2 token requests; $1 = `<org id>/<module id>` (oauth.ts). Every node
+ * refreshing the same connection waits here, then finds the token the first one stored.
+ */
+export const OAUTH_TOKEN_LOCK_SQL = `SELECT pg_advisory_xact_lock(28534, hashtext(current_schema() || ':' || $1::text))`;

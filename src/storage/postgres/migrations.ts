@@ -39,7 +39,11 @@ const V4_TENANT_TABLES = ['lg_checkpoints', 'lg_channel_values', 'lg_writes'] as
 const V5_TENANT_TABLES = ['tool_results'] as const;
 
 /** The tables that carry org_id and must be guarded by RLS (checked at start-up and by doctor). */
-export const TENANT_TABLES = [...V1_TENANT_TABLES, ...V4_TENANT_TABLES, ...V5_TENANT_TABLES] as const;
+/** The tenant tables of migration 6: OAuth2 states and connections (src/storage/sql/oauth.ts). */
+const V6_TENANT_TABLES = ['oauth_states', 'oauth_connections'] as const;
+
+/** The tables that carry org_id and must be guarded by RLS (checked at start-up and by doctor). */
+export const TENANT_TABLES = [...V1_TENANT_TABLES, ...V4_TENANT_TABLES, ...V5_TENANT_TABLES, ...V6_TENANT_TABLES] as const;
 
 /** Tables the runtime role reads and writes without RLS: no tenant data in them. */
 export const SHARED_TABLES = ['master_keys', 'deployment_marks'] as const;
@@ -268,6 +272,44 @@ export const PG_MIGRATIONS: PgMigration[] = [
         FROM checkpoints c,
           json_array_elements(CASE WHEN json_typeof(c.state->'toolResults') = 'array'
             THEN c.state->'toolResults' ELSE '[]'::json END) WITH ORDINALITY AS t(value, ord);
+    `,
+  },
+  {
+    version: 6,
+    name: 'oauth: pending authorization states (hashed) and the non-secret facts of each connection',
+    sql: `
+      CREATE TABLE oauth_states (
+        org_id           text COLLATE "C" NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        state_hash       text COLLATE "C" NOT NULL,
+        module_id        text COLLATE "C" NOT NULL,
+        key_id           text COLLATE "C",
+        verifier_nonce   bytea NOT NULL,
+        verifier_sealed  bytea NOT NULL,
+        return_to        text,
+        created_at       text NOT NULL,
+        expires_at       text NOT NULL,
+        PRIMARY KEY (org_id, state_hash)
+      );
+      CREATE UNIQUE INDEX oauth_states_by_hash ON oauth_states (state_hash);
+
+      CREATE TABLE oauth_connections (
+        org_id        text COLLATE "C" NOT NULL,
+        module_id     text COLLATE "C" NOT NULL,
+        status        text NOT NULL,
+        scopes        jsonb NOT NULL,
+        expires_at    text,
+        connected_at  text NOT NULL,
+        updated_at    text NOT NULL,
+        PRIMARY KEY (org_id, module_id),
+        FOREIGN KEY (org_id, module_id) REFERENCES credentials(org_id, module_id) ON DELETE CASCADE
+      );
+
+      ${V6_TENANT_TABLES.map(rls).join('\n')}
+
+      -- The callback knows no org before it has the state: the auth scope may find and consume a
+      -- state by its hash (the hash of a 256-bit random value), and nothing else.
+      CREATE POLICY auth_read ON oauth_states FOR SELECT USING (${AUTH});
+      CREATE POLICY auth_consume ON oauth_states FOR DELETE USING (${AUTH});
     `,
   },
 ];

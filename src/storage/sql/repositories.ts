@@ -6,6 +6,7 @@ import { SqlCredentialStore } from './credentials.js';
 import type { Executor } from './executor.js';
 import { SqlLangGraphStore } from './langgraph.js';
 import { SqlModuleStore } from './modules.js';
+import { SqlOAuthStore } from './oauth.js';
 import { SqlMasterKeyStore, SqlOrgKeyStore } from './org-keys.js';
 import { SqlOrgStore } from './orgs.js';
 import { SqlToolResultStore } from './tool-results.js';
@@ -24,5 +25,6 @@ export function repositoriesOf(x: Executor, afterCommit: (callback: () => void) 
     checkpoints: new SqlCheckpointStore(x),
     toolResults: new SqlToolResultStore(x),
     langgraph: new SqlLangGraphStore(x),
+    oauth: new SqlOAuthStore(x),
   };
 }

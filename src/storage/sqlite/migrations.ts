@@ -200,4 +200,39 @@ export const SQLITE_MIGRATIONS: Migration[] = [
         FROM checkpoints c, json_each(c.state, '$.toolResults') t;
     `,
   },
+  {
+    version: 6,
+    name: 'oauth: pending authorization states (hashed) and the non-secret facts of each connection',
+    sql: `
+      -- The state is the credential of the callback: only its hash is kept, with the PKCE verifier
+      -- sealed under a key derived from the state itself (so the row alone cannot finish a flow).
+      CREATE TABLE oauth_states (
+        org_id           TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        state_hash       TEXT NOT NULL,
+        module_id        TEXT NOT NULL,
+        key_id           TEXT,
+        verifier_nonce   BLOB NOT NULL,
+        verifier_sealed  BLOB NOT NULL,
+        return_to        TEXT,
+        created_at       TEXT NOT NULL,
+        expires_at       TEXT NOT NULL,
+        PRIMARY KEY (org_id, state_hash)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX oauth_states_by_hash ON oauth_states (state_hash);
+
+      -- Status, scopes and expiry of a connection; the tokens themselves are sealed inside the
+      -- module's credentials row, so they go with it (disconnect, uninstall, a new client).
+      CREATE TABLE oauth_connections (
+        org_id        TEXT NOT NULL,
+        module_id     TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        scopes        TEXT NOT NULL,
+        expires_at    TEXT,
+        connected_at  TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (org_id, module_id),
+        FOREIGN KEY (org_id, module_id) REFERENCES credentials(org_id, module_id) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
