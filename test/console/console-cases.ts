@@ -107,7 +107,8 @@ export const CONSOLE_CASES: ConsoleCase[] = [
       await installed(vault, org.orgId);
       return { url: `${BASE}/oauth/connect` };
     },
-    // The OAuth service is not on this branch yet: the hook answers 409 (see src/console/oauth-connect.ts).
+    // The module here has no oauth2 section, so the allowed roles get the OAuth service's refusal
+    // (test/console/console-oauth-connect.test.ts connects one that has).
     success: null,
     object: 'module',
   },

@@ -8,7 +8,6 @@ import { contextOf, doneMessage, orgFor, seeOther, sendPage } from '../console-d
 import { type Html, html, when } from '../html.js';
 import { csrfField, emptyState, may, notice, type PageContext, page } from '../layout.js';
 import { displayName, isOAuth, moduleHref } from '../module-views.js';
-import { startOAuthConnect } from '../oauth-connect.js';
 import { moduleNotFound } from './module-detail.js';
 
 interface Params {
@@ -184,8 +183,15 @@ export function credentialPages(app: FastifyInstance, deps: ConsoleDeps): void {
       const org = orgFor(deps, request);
       const id = moduleIdOf(request.params.category, request.params.platform);
       if ((await org.modules.get(id)) === null) throw moduleNotFound();
-      const url = await startOAuthConnect(org, id, '/console/credentials');
-      return reply.code(303).redirect(url);
+      const { authorizationUrl } = await org.oauth.authorize(id, { returnTo: '/console/credentials' });
+      // A link, not a redirect: the console's CSP has form-action 'self', which a browser also applies
+      // to the redirects of a form's POST, so a 303 to the provider would be blocked. console.js
+      // follows the link at once; without script the person clicks it.
+      const host = new URL(authorizationUrl).host;
+      const body = html`<p>orgvault prepared the connection of <strong>${id}</strong>. The provider asks you
+to sign in and approve; it then sends you back here.</p>
+<p><a class="button" href="${authorizationUrl}" data-follow data-testid="oauth-continue" rel="noreferrer">Continue to ${host}</a></p>`;
+      return sendPage(reply, page(contextOf(request, reply), '/console/credentials', 'Connect', body));
     },
   );
 }
