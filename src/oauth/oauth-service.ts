@@ -291,7 +291,7 @@ export class OAuthService {
   ): Promise<void> {
     const { orgId, moduleId } = read;
     await this.d.storage.transaction(orgScope(orgId), async (tx) => {
-      const module = await tx.modules.findModule(orgId, moduleId, { forUpdate: true });
+      const module = (await tx.modules.findModuleForWrite(orgId, moduleId))?.row ?? null;
       // The tokens go only where the exchange was made for: a manifest moved meanwhile is refused.
       if (module === null || destinationDigest(module.manifest) !== destinationDigest(read.manifest)) {
         throw failed(`module "${moduleId}" changed during the authorization; start again`);
