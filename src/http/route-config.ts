@@ -39,6 +39,8 @@ export interface DeclaredRoute {
   url: string;
   permission: Permission | undefined;
   public: boolean;
+  /** Its operationId in /openapi.json; undefined for routes left out of the document (HEAD, OPTIONS, hidden). */
+  operationId: string | undefined;
 }
 
 /** The caller of an authenticated route (the auth hook guarantees it is there). */

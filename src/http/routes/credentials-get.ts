@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams } from '../schemas.js';
+import { errorResponses, json } from '../responses.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
 
@@ -13,18 +14,24 @@ export function credentialsGetRoute(app: FastifyInstance, { vault }: RouteDeps):
     {
       config: { permission: 'read_config' },
       schema: {
+        operationId: 'getCredentials',
+        tags: ['credentials'],
         summary: 'Credential metadata (field names, times); values are never returned',
         params: moduleParams,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              module_id: { type: 'string' },
-              fields: { type: 'array', items: { type: 'string' } },
-              created_at: { type: 'string' },
-              updated_at: { type: 'string' },
+          200: json(
+            {
+              type: 'object',
+              properties: {
+                module_id: { type: 'string' },
+                fields: { type: 'array', items: { type: 'string' } },
+                created_at: { type: 'string', format: 'date-time' },
+                updated_at: { type: 'string', format: 'date-time' },
+              },
+              required: ['module_id', 'fields', 'created_at', 'updated_at'],
             },
-          },
+            'Field names and times, never values',
+          ),
           ...errorResponses,
         },
       },
