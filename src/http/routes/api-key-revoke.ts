@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, noContent } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { keyIdParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
 import { MAX_GRACE_SECONDS } from '../../auth/api-key-service.js';
 import { VaultError } from '../../errors.js';
-import { orgOf } from '../route-config.js';
 import { OPTIONAL_BODY } from '../openapi-document.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { keyIdParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 

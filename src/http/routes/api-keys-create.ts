@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
 import { VaultError } from '../../errors.js';
-import { callerOf, orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { callerOf, orgOf } from '../route-config.js';
 import type { RouteDeps } from './deps.js';
 
 interface CreateBody {

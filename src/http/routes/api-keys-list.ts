@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { toApiKeyJson } from '../../auth/api-key-info.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { ref } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkpointToJson } from '../../audit/audit-checkpoint.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /v1/audit/checkpoint: a signed statement of the caller's org's chain head, for the tenant to keep. */

@@ -2,9 +2,9 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { auditExportLine } from '../../audit/audit-event-json.js';
 import { MAX_SEQ } from '../../audit/audit-log.js';
-import { orgOf } from '../route-config.js';
 import { numericQuery } from '../numeric-query.js';
 import { errorResponses, media } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import type { RouteDeps } from './deps.js';
 
 /**

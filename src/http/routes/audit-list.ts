@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { auditEventJson } from '../../audit/audit-event-json.js';
 import { MAX_SEQ } from '../../audit/audit-log.js';
-import { orgOf } from '../route-config.js';
 import { numericQuery } from '../numeric-query.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { ref } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 

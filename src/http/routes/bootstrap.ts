@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
-import { actorOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { actorOf } from '../route-config.js';
 import type { RouteDeps } from './deps.js';
 
 /** POST /v1/bootstrap: the first owner key, while no usable key exists; 409 afterwards. Public. */

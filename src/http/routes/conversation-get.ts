@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { toStateJson } from '../../agent/state-json.js';
 import { VaultError } from '../../errors.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { ref } from '../schemas.js';
 import { conversationParams } from './conversation-invoke.js';
 import type { RouteDeps } from './deps.js';

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { CONVERSATION_ID_PATTERN } from '../../agent/conversation-id.js';
 import { InvocationError } from '../../agent/invocation-error.js';
 import { toStateJson } from '../../agent/state-json.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { ref } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 

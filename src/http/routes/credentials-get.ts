@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';

@@ -6,8 +6,8 @@ import { createMcpServer } from '../../mcp/mcp-server.js';
 import { VERSION } from '../../version.js';
 import { recordDenied } from '../auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
-import { callerOf, orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { callerOf, orgOf } from '../route-config.js';
 import type { RouteDeps } from './deps.js';
 
 /**

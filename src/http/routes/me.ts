@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { PERMISSIONS, ROLE_PERMISSIONS } from '../../auth/permissions.js';
-import { callerOf } from '../route-config.js';
 import { ROLES } from '../../auth/roles.js';
 import { errorResponses, json } from '../responses.js';
+import { callerOf } from '../route-config.js';
 
 /** GET /v1/me: who the key is. */
 export function meRoute(app: FastifyInstance): void {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, noContent } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
-import { orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { orgOf } from '../route-config.js';
 import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { toModuleJson } from '../../modules/module-json.js';
+import { MODULE_STATUSES } from '../../modules/module-statuses.js';
 import { internalsOf } from '../../vault-internals.js';
 import { ModuleListCache } from '../module-list-cache.js';
-import { callerOf, orgOf } from '../route-config.js';
 import { errorResponses, json } from '../responses.js';
+import { callerOf, orgOf } from '../route-config.js';
 import { ID_PART, ref } from '../schemas.js';
-import { MODULE_STATUSES } from '../../modules/module-statuses.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /v1/modules?status=&category=: the caller's org's modules. */
