@@ -32,10 +32,15 @@ describe('the served OpenAPI document', () => {
     const { stdout } = await run(
       join(ROOT, 'node_modules/.bin/redocly'),
       ['lint', '--config', join(ROOT, 'redocly.yaml'), '--format', 'json', file],
-      { cwd: ROOT, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+      {
+        cwd: ROOT,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      },
     );
     const report = JSON.parse(stdout) as LintReport;
-    const found = report.problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
+    const found = report.problems.map(
+      (p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`,
+    );
     expect(found).toEqual([]);
     expect(report.totals).toEqual({ errors: 0, warnings: 0, ignored: 0 });
   });

@@ -7,9 +7,7 @@
 import type { Client } from 'openapi-fetch';
 import type { paths } from './generated/schema.js';
 
-export interface Expect {
-  (label: string, got: number, want: number): void;
-}
+export type Expect = (label: string, got: number, want: number) => void;
 
 const M = { category: 'demo', platform: 'echo' } as const;
 const manifest = { name: 'echo', category: 'demo', platform: 'echo', version: '1.0.0' };
@@ -95,7 +93,8 @@ export async function callEveryRoute(client: Client<paths>, expect: Expect): Pro
   r = await client.GET('/v1/conversations/{conversation_id}', conversation);
   expect('getConversation', r.response.status, 200);
   r = await client.GET('/v1/conversations/{conversation_id}', {
-    params: { path: { conversation_id: 'never-used' } }, headers: headers,
+    params: { path: { conversation_id: 'never-used' } },
+    headers: headers,
   });
   expect('getConversation missing', r.response.status, 404);
 
@@ -114,20 +113,24 @@ export async function callEveryRoute(client: Client<paths>, expect: Expect): Pro
   expect('listApiKeys as viewer', r.response.status, 403);
   // No body at all: the document says rotate's body is optional.
   const rotated = await client.POST('/v1/api-keys/{key_id}/rotate', {
-    params: { path: { key_id: viewerId } }, headers: headers,
+    params: { path: { key_id: viewerId } },
+    headers: headers,
   });
   expect('rotateApiKey', rotated.response.status, 201);
   r = await client.POST('/v1/api-keys/{key_id}/rotate', {
-    params: { path: { key_id: viewerId } }, headers: headers,
+    params: { path: { key_id: viewerId } },
+    headers: headers,
     body: { grace_seconds: -1 },
   });
   expect('rotateApiKey negative grace', r.response.status, 400);
   r = await client.DELETE('/v1/api-keys/{key_id}', {
-    params: { path: { key_id: rotated.data?.key_id ?? '' } }, headers: headers,
+    params: { path: { key_id: rotated.data?.key_id ?? '' } },
+    headers: headers,
   });
   expect('revokeApiKey', r.response.status, 204);
   r = await client.DELETE('/v1/api-keys/{key_id}', {
-    params: { path: { key_id: 'no-such-key' } }, headers: headers,
+    params: { path: { key_id: 'no-such-key' } },
+    headers: headers,
   });
   expect('revokeApiKey missing', r.response.status, 404);
 
@@ -141,9 +144,17 @@ export async function callEveryRoute(client: Client<paths>, expect: Expect): Pro
   expect('getAuditCheckpoint', r.response.status, 200);
   r = await client.GET('/v1/audit/checkpoint', { headers: auth(viewer) });
   expect('getAuditCheckpoint as viewer', r.response.status, 403);
-  r = await client.GET('/v1/audit/export', { params: { query: { after: 0 } }, headers: headers, parseAs: 'text' });
+  r = await client.GET('/v1/audit/export', {
+    params: { query: { after: 0 } },
+    headers: headers,
+    parseAs: 'text',
+  });
   expect('exportAuditEvents', r.response.status, 200);
-  r = await client.GET('/v1/audit/export', { params: { query: { after: -1 } }, headers: headers, parseAs: 'text' });
+  r = await client.GET('/v1/audit/export', {
+    params: { query: { after: -1 } },
+    headers: headers,
+    parseAs: 'text',
+  });
   expect('exportAuditEvents negative after', r.response.status, 400);
 
   const mcpHeaders = { ...headers, accept: 'application/json, text/event-stream' };
