@@ -138,6 +138,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   }
 
+  // Fastify parses text/plain by default; a text body would then fail a route's schema with "body
+  // must be object". Without the parser it is refused as a content type, saying which one to send.
+  app.removeContentTypeParser('text/plain');
   // An empty body with a JSON content type means "no body" (curl -X POST -H 'content-type: ...').
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
