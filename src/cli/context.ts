@@ -6,6 +6,9 @@ import { openVault, type Vault } from '../vault.js';
 /** Thrown for a user error; becomes one line on stderr and exit code 1. */
 export class CliError extends Error {}
 
+/** Thrown for bad usage that commander cannot see (exit code 2, one line on stderr). */
+export class CliUsageError extends CliError {}
+
 /** Exit codes from DESIGN.md: 0 success, 1 user error, 2 bad usage (3 is the importer's partial success). */
 export const EXIT = { ok: 0, userError: 1, usage: 2, partial: 3 } as const;
 

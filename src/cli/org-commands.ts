@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { printJson, printTable, withVault } from './context.js';
+import { deleteOrg } from '../orgs/org-deletion.js';
+import { internalsOf } from '../vault-internals.js';
+import { CliUsageError, printJson, printTable, withVault } from './context.js';
 
 export function registerOrgCommands(program: Command): void {
   const orgs = program.command('orgs').description('organizations (tenants)');
@@ -39,6 +41,36 @@ export function registerOrgCommands(program: Command): void {
             list.map((o) => [o.orgId, o.name, o.plan, o.createdAt]),
           );
         }
+      });
+    });
+
+  orgs
+    .command('delete <org_id>')
+    .description(
+      'delete an organization for good: its data keys first (its ciphertexts become unreadable), then its rows',
+    )
+    .option('--yes', 'confirm: nothing of the org can be recovered afterwards')
+    .action(async (orgId: string, opts: { yes?: boolean; json?: boolean }) => {
+      if (opts.yes !== true) {
+        throw new CliUsageError(`deleting "${orgId}" cannot be undone: run again with --yes to confirm`);
+      }
+      await withVault(async (vault) => {
+        // Steps are told on a terminal only; --json and pipes get the one JSON document.
+        const tell = process.stderr.isTTY === true && opts.json !== true;
+        const removed = await deleteOrg(internalsOf(vault), orgId, (step) => {
+          if (!tell) return;
+          process.stderr.write(
+            step === 'data-keys'
+              ? `orgvault: destroying the data keys of "${orgId}"\n`
+              : 'orgvault: deleting its rows\n',
+          );
+        });
+        printJson({
+          org_id: removed.orgId,
+          deleted: true,
+          data_keys_destroyed: removed.dataKeys,
+          rows_deleted: removed.rows,
+        });
       });
     });
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerBootstrapCommand } from './bootstrap-command.js';
-import { describeError, EXIT } from './context.js';
+import { CliUsageError, describeError, EXIT } from './context.js';
+import { registerCredentialCommands } from './credential-commands.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerKeyCommands } from './key-commands.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerOrgCommands(program);
   registerModuleCommands(program);
+  registerCredentialCommands(program);
   registerMasterKeyCommands(program);
   registerBootstrapCommand(program);
   registerKeyCommands(program);
@@ -88,6 +90,6 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     process.stderr.write(`orgvault: ${describeError(err)}\n`);
-    return EXIT.userError;
+    return err instanceof CliUsageError ? EXIT.usage : EXIT.userError;
   }
 }

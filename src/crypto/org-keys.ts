@@ -136,6 +136,24 @@ export class OrgKeyService {
     return { rewrapped, masterKeyId: primary.id };
   }
 
+  /**
+   * Destroys an org's data keys (its wrapped DEKs, every version) in a unit of work of its own, and
+   * forgets the unwrapped ones: from then on its ciphertexts are unreadable, wherever a copy is.
+   * Returns how many keys were destroyed.
+   */
+  async destroyOrgKeys(orgId: string): Promise<number> {
+    const destroyed = await this.storage.transaction(orgScope(orgId), (tx) =>
+      tx.orgKeys.deleteOrgKeys(orgId),
+    );
+    this.forget(orgId);
+    return destroyed;
+  }
+
+  private forget(orgId: string): void {
+    this.currentVersion.delete(orgId);
+    for (const key of [...this.cache.keys()]) if (key.startsWith(`${orgId}\0`)) this.cache.delete(key);
+  }
+
   private unwrapRow(orgId: string, version: number, masterKeyId: string, wrapped: Buffer): Buffer {
     const key = this.keyring.unwrap(masterKeyId, wrapped, wrapAad(orgId, version, masterKeyId));
     if (key === null) {

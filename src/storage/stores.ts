@@ -94,6 +94,8 @@ export interface OrgKeyStore {
   listAllOrgKeys(): Promise<OrgKeyRow[]>;
   /** System: distinct master key ids that wrap at least one org key. */
   listMasterKeyIdsInUse(): Promise<string[]>;
+  /** Deleting an org: destroys every version of its data key; returns how many. */
+  deleteOrgKeys(orgId: string): Promise<number>;
 }
 
 export interface MasterKeyStore {
@@ -195,6 +197,12 @@ export interface LangGraphStore {
 }
 
 /** Everything a transaction (or a read) can reach. */
+/** Deleting an org: every row of it but its data keys (those go first, see OrgKeyStore). */
+export interface OrgRowStore {
+  /** Deletes every other row of the org, table by table; returns the count per table. */
+  deleteRows(orgId: string): Promise<Record<string, number>>;
+}
+
 export interface Repositories {
   orgs: OrgStore;
   modules: ModuleStore;
@@ -205,6 +213,7 @@ export interface Repositories {
   audit: AuditStore;
   checkpoints: CheckpointStore;
   langgraph: LangGraphStore;
+  orgRows: OrgRowStore;
   /**
    * Runs the callback once this unit of work has committed (at once for a read), never after a
    * rollback: lets a cache remember only what is really stored (e.g. an org data key created or

@@ -7,6 +7,7 @@ import type { Executor } from './executor.js';
 import { SqlLangGraphStore } from './langgraph.js';
 import { SqlModuleStore } from './modules.js';
 import { SqlMasterKeyStore, SqlOrgKeyStore } from './org-keys.js';
+import { SqlOrgRowStore } from './org-rows.js';
 import { SqlOrgStore } from './orgs.js';
 
 /** Every store over one executor: what a transaction (or a read) of either engine can reach. */
@@ -22,5 +23,6 @@ export function repositoriesOf(x: Executor, afterCommit: (callback: () => void) 
     audit: new SqlAuditStore(x),
     checkpoints: new SqlCheckpointStore(x),
     langgraph: new SqlLangGraphStore(x),
+    orgRows: new SqlOrgRowStore(x),
   };
 }
