@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { deleteOrg } from '../orgs/org-deletion.js';
 import { internalsOf } from '../vault-internals.js';
 import { CliUsageError, printJson, printTable, withVault } from './context.js';
+import { progressFor } from './progress.js';
 
 export function registerOrgCommands(program: Command): void {
   const orgs = program.command('orgs').description('organizations (tenants)');
@@ -55,16 +56,17 @@ export function registerOrgCommands(program: Command): void {
         throw new CliUsageError(`deleting "${orgId}" cannot be undone: run again with --yes to confirm`);
       }
       await withVault(async (vault) => {
-        // Steps are told on a terminal only; --json and pipes get the one JSON document.
-        const tell = process.stderr.isTTY === true && opts.json !== true;
+        // Two steps (the data keys, then the rows): the bar shows which one is running.
+        const progress = progressFor(`deleting ${orgId}`, opts);
+        progress.start(2);
         const removed = await deleteOrg(internalsOf(vault), orgId, (step) => {
-          if (!tell) return;
-          process.stderr.write(
-            step === 'data-keys'
-              ? `orgvault: destroying the data keys of "${orgId}"\n`
-              : 'orgvault: deleting its rows\n',
-          );
-        });
+          if (step === 'rows') progress.tick();
+        })
+          .then((done) => {
+            progress.tick();
+            return done;
+          })
+          .finally(() => progress.stop());
         printJson({
           org_id: removed.orgId,
           deleted: true,

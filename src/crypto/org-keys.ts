@@ -121,17 +121,22 @@ export class OrgKeyService {
   }
 
   /** Re-wraps every org key under the newest (first) master key; data keys themselves do not change. */
-  async rotateMasterKey(): Promise<{ rewrapped: number; masterKeyId: string }> {
+  async rotateMasterKey(
+    onProgress: (done: number, total: number) => void = () => {},
+  ): Promise<{ rewrapped: number; masterKeyId: string }> {
     const primary = this.keyring.primary;
     let rewrapped = 0;
     await this.storage.transaction(SYSTEM_SCOPE, async (tx) => {
-      for (const row of await tx.orgKeys.listAllOrgKeys()) {
+      const rows = await tx.orgKeys.listAllOrgKeys();
+      for (const [done, row] of rows.entries()) {
+        onProgress(done, rows.length);
         if (row.masterKeyId === primary.id) continue;
         const key = this.unwrapRow(row.orgId, row.version, row.masterKeyId, row.wrapped);
         const wrapped = this.keyring.wrap(primary.id, key, wrapAad(row.orgId, row.version, primary.id));
         await tx.orgKeys.rewrapOrgKey(row.orgId, row.version, primary.id, wrapped);
         rewrapped++;
       }
+      onProgress(rows.length, rows.length);
     });
     return { rewrapped, masterKeyId: primary.id };
   }
