@@ -112,6 +112,9 @@ const EnvSchema = z.object({
   ORGVAULT_BREAKER_COOLDOWN_MS: intIn(0, 24 * 60 * 60 * 1000, 30_000),
 });
 
+/** Every environment variable read here (`orgvault --help` lists them; README's table describes them). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { ENV_VARIABLES } from '../config.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerBootstrapCommand } from './bootstrap-command.js';
 import { CliUsageError, describeError, EXIT } from './context.js';
@@ -18,6 +19,21 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/** Breaks a long list into lines of at most 100 characters, each indented. */
+function wrap(text: string, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent.length + line.length + word.length + 1 > 100) {
+      lines.push(line);
+      line = '';
+    }
+    line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `${indent}${l}`).join('\n');
+}
+
 const ENV_HELP = `
 Environment (the same as the server's):
   ORGVAULT_DATABASE_URL   sqlite:<path> (default sqlite:<data dir>/orgvault.db) or postgres://...
@@ -26,6 +42,8 @@ Environment (the same as the server's):
   ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
   ORGVAULT_AUDIT_SIGNING_KEY  Ed25519 key(s) that sign audit checkpoints: PKCS#8 PEM or 32-byte base64 seed, newest first
   ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
+  Every variable (README.md, section Configuration, describes each one):
+${wrap(ENV_VARIABLES.join(', '), '    ')}
 
 Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
 
