@@ -46,6 +46,16 @@ describe('orgvault CLI: ordinary mistakes get a message that says what to do', (
     expectPlainLine(r, /203\.0\.113\.7:0? ?is not an address of this machine/);
   });
 
+  it('migrate on a new database says which migrations it applied; run again, that nothing was left', async () => {
+    const first = await runOrgvault(['migrate'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^applied migration\(s\) 1, 2, 3, 4.* \(sqlite\); schema is up to date$/m);
+    const again = await runOrgvault(['migrate', '--json'], env);
+    expect(JSON.parse(again.stdout)).toEqual({ ok: true, engine: 'sqlite', applied: [] });
+    const text = await runOrgvault(['migrate'], env);
+    expect(text.stdout).toMatch(/nothing to apply/);
+  });
+
   const postgres = process.env.ORGVAULT_TEST_POSTGRES_URL;
   it.runIf(postgres !== undefined)(
     'a PostgreSQL database that does not exist is named, with what to do',
