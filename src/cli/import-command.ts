@@ -40,6 +40,15 @@ function printSummary(result: NexusImportResult): void {
   if (r.unreadable_credentials.length > 0) {
     lines.push(`NOT imported (no key verifies), enter them again: ${refs(r.unreadable_credentials)}`);
   }
+  // A well-formed but wrong key opens nothing: say so rather than leave a long list of "unreadable".
+  const readable = r.credentials + p.credentials;
+  const unreadable = r.unreadable_credentials.length;
+  if (unreadable > readable) {
+    lines.push(
+      `${unreadable} of ${unreadable + readable} credential(s) did not open: the --nexus-key is probably not ` +
+        'the MODULE_ENCRYPTION_KEY NEXUS used (check it, then run the import again)',
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

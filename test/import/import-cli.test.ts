@@ -83,6 +83,20 @@ describe.each(backends.map((b) => [b.name, b] as const))('orgvault import-nexus 
     return { fixture, db };
   }
 
+  it('a well-formed but wrong --nexus-key: the summary says the key is probably wrong', async () => {
+    const { fixture } = await prepare('v2-org-scoped');
+    const wrongKey = Buffer.alloc(32, 9).toString('base64url');
+    const args = argsFor(fixture).map((a) => (a === fixture.expected.nexus_encryption_key ? wrongKey : a));
+    const { code, stdout } = await cli(args);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(
+      /did not open: the --nexus-key is probably not the MODULE_ENCRYPTION_KEY NEXUS used/,
+    );
+    // The right key gives no such line.
+    const right = await cli(argsFor(fixture, ['--dry-run']));
+    expect(right.stdout).not.toMatch(/probably not/);
+  });
+
   it('prints exactly the documented JSON report and exits 3 when some credentials are unreadable', async () => {
     const { fixture } = await prepare('v2-org-scoped');
     const { code, stdout } = await cli(argsFor(fixture, ['--json']));
