@@ -56,6 +56,17 @@ describe('orgvault CLI: ordinary mistakes get a message that says what to do', (
     expect(text.stdout).toMatch(/nothing to apply/);
   });
 
+  it('an unreachable Redis at start is one line naming it, without "not limited meanwhile"', async () => {
+    const r = await runOrgvault(['serve', '--port', '0'], {
+      ...env,
+      ORGVAULT_REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^orgvault: cannot reach Redis \(ORGVAULT_REDIS_URL\) at 127\.0\.0\.1:1$/),
+    ]);
+  });
+
   const postgres = process.env.ORGVAULT_TEST_POSTGRES_URL;
   it.runIf(postgres !== undefined)(
     'a PostgreSQL database that does not exist is named, with what to do',
