@@ -1,6 +1,6 @@
 import type { OrgRowStore } from '../stores.js';
 import type { Executor } from './executor.js';
-import { sql } from './executor.js';
+import { type Sql, sql } from './executor.js';
 
 /**
  * Every table that holds an org's rows, in the order they are deleted (dependants first, the
@@ -20,9 +20,18 @@ export const ORG_ROW_TABLES = [
   'organizations',
 ] as const;
 
-const DELETE_ROWS = ORG_ROW_TABLES.map((table) =>
-  sql(`orgdel_${table}`, `DELETE FROM ${table} WHERE org_id = ?`),
-);
+/** One literal statement per table (no table name is ever interpolated into SQL). */
+const DELETE_ROWS: Record<(typeof ORG_ROW_TABLES)[number], Sql> = {
+  lg_writes: sql('orgdel_lg_writes', 'DELETE FROM lg_writes WHERE org_id = ?'),
+  lg_channel_values: sql('orgdel_lg_channel_values', 'DELETE FROM lg_channel_values WHERE org_id = ?'),
+  lg_checkpoints: sql('orgdel_lg_checkpoints', 'DELETE FROM lg_checkpoints WHERE org_id = ?'),
+  checkpoints: sql('orgdel_checkpoints', 'DELETE FROM checkpoints WHERE org_id = ?'),
+  credentials: sql('orgdel_credentials', 'DELETE FROM credentials WHERE org_id = ?'),
+  modules: sql('orgdel_modules', 'DELETE FROM modules WHERE org_id = ?'),
+  api_keys: sql('orgdel_api_keys', 'DELETE FROM api_keys WHERE org_id = ?'),
+  audit_events: sql('orgdel_audit_events', 'DELETE FROM audit_events WHERE org_id = ?'),
+  organizations: sql('orgdel_organizations', 'DELETE FROM organizations WHERE org_id = ?'),
+};
 
 /** Deletes all of one org's rows (orgvault orgs delete). */
 export class SqlOrgRowStore implements OrgRowStore {
@@ -30,10 +39,7 @@ export class SqlOrgRowStore implements OrgRowStore {
 
   async deleteRows(orgId: string): Promise<Record<string, number>> {
     const removed: Record<string, number> = {};
-    for (const [i, table] of ORG_ROW_TABLES.entries()) {
-      const statement = DELETE_ROWS[i];
-      if (statement !== undefined) removed[table] = await this.x.run(statement, [orgId]);
-    }
+    for (const table of ORG_ROW_TABLES) removed[table] = await this.x.run(DELETE_ROWS[table], [orgId]);
     return removed;
   }
 }
