@@ -102,8 +102,11 @@ export class SystemVault {
   listUnhealthy(options: { failureThreshold?: number } = {}): Promise<ModuleRecord[]> {
     return this.s.modules.listUnhealthyAcrossOrgs(options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD);
   }
-  rotateMasterKey(): Promise<{ rewrapped: number; masterKeyId: string }> {
-    return this.s.orgKeys.rotateMasterKey();
+  /** `onProgress(done, total)` is told as the org keys are re-wrapped (the CLI's progress bar). */
+  rotateMasterKey(
+    options: { onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<{ rewrapped: number; masterKeyId: string }> {
+    return this.s.orgKeys.rotateMasterKey(options.onProgress);
   }
   verifyAuditChain(orgId: string) {
     return this.s.audit.verify(orgId);

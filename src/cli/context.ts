@@ -6,6 +6,9 @@ import { openVault, type Vault } from '../vault.js';
 /** Thrown for a user error; becomes one line on stderr and exit code 1. */
 export class CliError extends Error {}
 
+/** Thrown for bad usage that commander cannot see (exit code 2, one line on stderr). */
+export class CliUsageError extends CliError {}
+
 /** Exit codes from DESIGN.md: 0 success, 1 user error, 2 bad usage (3 is the importer's partial success). */
 export const EXIT = { ok: 0, userError: 1, usage: 2, partial: 3 } as const;
 
@@ -41,5 +44,26 @@ export function describeError(err: unknown): string {
   if (isVaultError(err) || err instanceof CliError) return err.message;
   const storage = describeStorageError(err);
   if (storage !== null) return storage;
+  const listening = describeListenError(err);
+  if (listening !== null) return listening;
   return `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** The ordinary mistakes of `serve`: a port taken, an address that is not this machine's. */
+function describeListenError(err: unknown): string | null {
+  if (!(err instanceof Error) || !('code' in err)) return null;
+  const { address, port } = err as { address?: string; port?: number };
+  const where = address !== undefined ? `${address}:${port ?? ''}` : 'the address';
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `${where} is already in use (another process listens there): choose another --port or ORGVAULT_PORT`;
+    case 'EADDRNOTAVAIL':
+      return `${where} is not an address of this machine: choose another --host or ORGVAULT_HOST`;
+    case 'EACCES':
+      return `not allowed to listen on ${where} (ports below 1024 need privileges): choose another --port`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve host ${(err as { hostname?: string }).hostname ?? ''}: choose another --host or ORGVAULT_HOST`;
+  }
+  return null;
 }

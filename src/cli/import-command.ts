@@ -37,8 +37,25 @@ function printSummary(result: NexusImportResult): void {
       `EXPOSED (encrypted under NEXUS's public dev key), rotate them: ${refs(r.dev_key_credentials)}`,
     );
   }
-  if (r.unreadable_credentials.length > 0) {
-    lines.push(`NOT imported (no key verifies), enter them again: ${refs(r.unreadable_credentials)}`);
+  // Unreadable in NEXUS but already in orgvault (entered again since): nothing left to do for those.
+  const reentered = new Set(result.unreadablePresent.map((u) => `${u.org_id}\0${u.module_id}`));
+  const missing = r.unreadable_credentials.filter((u) => !reentered.has(`${u.org_id}\0${u.module_id}`));
+  if (missing.length > 0) {
+    lines.push(`NOT imported (no key verifies), enter them again: ${refs(missing)}`);
+  }
+  if (result.unreadablePresent.length > 0) {
+    lines.push(
+      `unreadable in NEXUS, already in orgvault (left as they are): ${refs(result.unreadablePresent)}`,
+    );
+  }
+  // A well-formed but wrong key opens nothing: say so rather than leave a long list of "unreadable".
+  const readable = r.credentials + p.credentials;
+  const unreadable = r.unreadable_credentials.length;
+  if (unreadable > readable) {
+    lines.push(
+      `${unreadable} of ${unreadable + readable} credential(s) did not open: the --nexus-key is probably not ` +
+        'the MODULE_ENCRYPTION_KEY NEXUS used (check it, then run the import again)',
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { internalsOf } from '../vault-internals.js';
 import { printJson, withVault } from './context.js';
 
 export function registerMigrateCommand(program: Command): void {
@@ -9,8 +10,15 @@ export function registerMigrateCommand(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withVault(async (vault) => {
         const engine = vault.engine;
-        if (opts.json) printJson({ ok: true, engine });
-        else process.stdout.write(`schema is up to date (${engine})\n`);
+        // Opening the database ran the migrations: say which ones that was.
+        const applied = [...(internalsOf(vault).storage.migrationsApplied ?? [])];
+        if (opts.json) printJson({ ok: true, engine, applied });
+        else if (applied.length === 0)
+          process.stdout.write(`schema is up to date (${engine}); nothing to apply\n`);
+        else
+          process.stdout.write(
+            `applied migration(s) ${applied.join(', ')} (${engine}); schema is up to date\n`,
+          );
       });
     });
 }

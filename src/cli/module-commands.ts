@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { toModuleJson } from '../modules/module-json.js';
-import { printJson, printTable, withVault } from './context.js';
+import { CliError, printJson, printTable, withVault } from './context.js';
+import { readJsonInput } from './json-input.js';
 
 export function registerModuleCommands(program: Command): void {
   const modules = program.command('modules').description("an organization's modules");
@@ -30,4 +31,42 @@ export function registerModuleCommands(program: Command): void {
           );
       });
     });
+
+  modules
+    .command('install')
+    .description('install (or replace) a module from its manifest file')
+    .requiredOption('--org <org_id>', 'organization id')
+    .requiredOption('--file <manifest.json>', 'the module manifest (JSON)')
+    .action(async (opts: { org: string; file: string }) => {
+      const manifest = await readJsonInput({ file: opts.file });
+      await withVault(async (vault) => {
+        printJson(toModuleJson(await vault.org(opts.org).modules.install(manifest)));
+      });
+    });
+
+  for (const action of ['enable', 'disable', 'uninstall'] as const) {
+    modules
+      .command(`${action} <module_id>`)
+      .description(
+        action === 'uninstall' ? 'uninstall a module (its credentials go with it)' : `${action} a module`,
+      )
+      .requiredOption('--org <org_id>', 'organization id')
+      .action(async (moduleId: string, opts: { org: string }) => {
+        await withVault(async (vault) => {
+          const org = vault.org(opts.org);
+          // Tells a module that is absent from one already in the asked state (both change nothing).
+          if ((await org.modules.get(moduleId)) === null) {
+            throw new CliError(`module "${moduleId}" is not installed in org "${opts.org}"`);
+          }
+          const changed = await org.modules[action](moduleId);
+          const after = await org.modules.get(moduleId);
+          printJson({
+            org_id: opts.org,
+            module_id: moduleId,
+            changed,
+            status: after?.status ?? 'uninstalled',
+          });
+        });
+      });
+  }
 }

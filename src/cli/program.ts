@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { ENV_VARIABLES } from '../config.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerBootstrapCommand } from './bootstrap-command.js';
-import { describeError, EXIT } from './context.js';
+import { CliUsageError, describeError, EXIT } from './context.js';
+import { registerCredentialCommands } from './credential-commands.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerKeyCommands } from './key-commands.js';
@@ -17,6 +19,21 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/** Breaks a long list into lines of at most 100 characters, each indented. */
+function wrap(text: string, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent.length + line.length + word.length + 1 > 100) {
+      lines.push(line);
+      line = '';
+    }
+    line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `${indent}${l}`).join('\n');
+}
+
 const ENV_HELP = `
 Environment (the same as the server's):
   ORGVAULT_DATABASE_URL   sqlite:<path> (default sqlite:<data dir>/orgvault.db) or postgres://...
@@ -25,11 +42,8 @@ Environment (the same as the server's):
   ORGVAULT_MASTER_KEY     32-byte base64 master key(s), comma-separated, newest first; id:key to name one
   ORGVAULT_AUDIT_SIGNING_KEY  Ed25519 key(s) that sign audit checkpoints: PKCS#8 PEM or 32-byte base64 seed, newest first
   ORGVAULT_HOST, ORGVAULT_PORT, ORGVAULT_LOG_LEVEL, ORGVAULT_REDIS_URL, NODE_ENV
-  ORGVAULT_LOG_FORMAT     json or pretty (default: pretty on a terminal); ORGVAULT_REQUEST_LOG_SAMPLE 0..1 (default 1)
-  ORGVAULT_STATE_TOOL_RESULTS_WINDOW  tool results a conversation's state carries (default 20)
-  ORGVAULT_PG_PREPARED_STATEMENTS  off behind a transaction-pooling PgBouncer before 1.21
-  ORGVAULT_PUBLIC_URL     where browsers and OAuth2 providers reach orgvault (default http://<host>:<port>)
-  Every variable, with its default, is in README.md's environment table.
+  Every variable (README.md, section Configuration, describes each one):
+${wrap(ENV_VARIABLES.join(', '), '    ')}
 
 Exit codes: 0 success, 1 error (one line on stderr), 2 bad usage.`;
 
@@ -46,6 +60,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerOrgCommands(program);
   registerModuleCommands(program);
+  registerCredentialCommands(program);
   registerMasterKeyCommands(program);
   registerBootstrapCommand(program);
   registerKeyCommands(program);
@@ -93,6 +108,6 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     process.stderr.write(`orgvault: ${describeError(err)}\n`);
-    return EXIT.userError;
+    return err instanceof CliUsageError ? EXIT.usage : EXIT.userError;
   }
 }

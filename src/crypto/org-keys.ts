@@ -121,19 +121,42 @@ export class OrgKeyService {
   }
 
   /** Re-wraps every org key under the newest (first) master key; data keys themselves do not change. */
-  async rotateMasterKey(): Promise<{ rewrapped: number; masterKeyId: string }> {
+  async rotateMasterKey(
+    onProgress: (done: number, total: number) => void = () => {},
+  ): Promise<{ rewrapped: number; masterKeyId: string }> {
     const primary = this.keyring.primary;
     let rewrapped = 0;
     await this.storage.transaction(SYSTEM_SCOPE, async (tx) => {
-      for (const row of await tx.orgKeys.listAllOrgKeys()) {
+      const rows = await tx.orgKeys.listAllOrgKeys();
+      for (const [done, row] of rows.entries()) {
+        onProgress(done, rows.length);
         if (row.masterKeyId === primary.id) continue;
         const key = this.unwrapRow(row.orgId, row.version, row.masterKeyId, row.wrapped);
         const wrapped = this.keyring.wrap(primary.id, key, wrapAad(row.orgId, row.version, primary.id));
         await tx.orgKeys.rewrapOrgKey(row.orgId, row.version, primary.id, wrapped);
         rewrapped++;
       }
+      onProgress(rows.length, rows.length);
     });
     return { rewrapped, masterKeyId: primary.id };
+  }
+
+  /**
+   * Destroys an org's data keys (its wrapped DEKs, every version) in a unit of work of its own, and
+   * forgets the unwrapped ones: from then on its ciphertexts are unreadable, wherever a copy is.
+   * Returns how many keys were destroyed.
+   */
+  async destroyOrgKeys(orgId: string): Promise<number> {
+    const destroyed = await this.storage.transaction(orgScope(orgId), (tx) =>
+      tx.orgKeys.deleteOrgKeys(orgId),
+    );
+    this.forget(orgId);
+    return destroyed;
+  }
+
+  private forget(orgId: string): void {
+    this.currentVersion.delete(orgId);
+    for (const key of [...this.cache.keys()]) if (key.startsWith(`${orgId}\0`)) this.cache.delete(key);
   }
 
   private unwrapRow(orgId: string, version: number, masterKeyId: string, wrapped: Buffer): Buffer {

@@ -25,11 +25,13 @@ import {
   withSafeRequestLogging,
 } from './logger.js';
 import { HttpMetrics } from './metrics.js';
+import { OPENAPI_TAGS, openApiOptions } from './openapi-document.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { NO_LIMITS, type RequestLimiter } from './rate-limiter.js';
 import { clientRequestIdOf } from './request-ids.js';
 import type { DeclaredRoute } from './route-config.js';
 import { registerRoutes } from './routes/index.js';
+import { SHARED_SCHEMAS } from './schemas.js';
 
 export interface BuildAppOptions {
   vault: Vault;
@@ -41,14 +43,24 @@ export interface BuildAppOptions {
   limiter?: RequestLimiter;
 }
 
-/** Fails registration of a route that declares neither a permission nor public; records the rest. */
+/**
+ * Fails registration of a route that declares neither a permission nor public, or that is in the
+ * OpenAPI document without an operationId and a known tag; records the rest.
+ */
 function declarationOf(route: RouteOptions): DeclaredRoute {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const config = (route.config ?? {}) as { permission?: Permission; public?: boolean; session?: boolean };
   // CORS preflight routes (registered by @fastify/cors) are public by nature.
   if (methods.every((m) => m === 'OPTIONS')) {
     route.config = { ...config, public: true } as RouteOptions['config'];
-    return { methods, url: route.url, permission: undefined, public: true, session: false };
+    return {
+      methods,
+      url: route.url,
+      permission: undefined,
+      public: true,
+      session: false,
+      operationId: undefined,
+    };
   }
   const declared = (config.permission !== undefined ? 1 : 0) + (config.public === true ? 1 : 0);
   if (declared !== 1) {
@@ -56,12 +68,31 @@ function declarationOf(route: RouteOptions): DeclaredRoute {
       `route ${methods.join(',')} ${route.url} must declare exactly one of config.permission or config.public`,
     );
   }
+  const schema = (route.schema ?? {}) as { operationId?: string; tags?: string[]; hide?: boolean };
+  // HEAD twins of GET routes are Fastify's own and left out of the document.
+  const documented = schema.hide !== true && !methods.every((m) => m === 'HEAD');
+  if (documented) {
+    const tags = schema.tags ?? [];
+    if (typeof schema.operationId !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(schema.operationId)) {
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} must declare schema.operationId (camelCase, unique), ` +
+          'or schema.hide: true to stay out of /openapi.json',
+      );
+    }
+    if (tags.length === 0 || !tags.every((t) => Object.hasOwn(OPENAPI_TAGS, t))) {
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} must declare schema.tags from OPENAPI_TAGS ` +
+          `(src/http/openapi-document.ts): ${Object.keys(OPENAPI_TAGS).join(', ')}`,
+      );
+    }
+  }
   return {
     methods,
     url: route.url,
     permission: config.permission,
     public: config.public === true,
     session: config.session === true,
+    operationId: documented ? schema.operationId : undefined,
   };
 }
 
@@ -108,22 +139,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const routeTable: DeclaredRoute[] = [];
   app.decorate('routeTable', routeTable);
+  const operationIds = new Set<string>();
   app.addHook('onRoute', (route) => {
-    routeTable.push(declarationOf(route));
+    const declared = declarationOf(route);
+    if (declared.operationId !== undefined) {
+      if (operationIds.has(declared.operationId)) {
+        throw new Error(`route ${route.url}: operationId "${declared.operationId}" is already taken`);
+      }
+      operationIds.add(declared.operationId);
+    }
+    routeTable.push(declared);
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'orgvault', version: '0.1.0', description: 'Multi-tenant control plane API' },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          bearer: { type: 'http', scheme: 'bearer' },
-        },
-      },
-      security: [{ apiKey: [] }, { bearer: [] }],
-    },
-  });
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  await app.register(swagger, openApiOptions(config));
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins,
@@ -134,6 +162,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   }
 
+  // Fastify parses text/plain by default; a text body would then fail a route's schema with "body
+  // must be object". Without the parser it is refused as a content type, saying which one to send.
+  app.removeContentTypeParser('text/plain');
   // An empty body with a JSON content type means "no body" (curl -X POST -H 'content-type: ...').
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

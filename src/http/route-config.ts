@@ -43,6 +43,8 @@ export interface DeclaredRoute {
   public: boolean;
   /** A console page (authenticated by the session cookie). */
   session: boolean;
+  /** Its operationId in /openapi.json; undefined for routes left out of the document (HEAD, OPTIONS, hidden). */
+  operationId: string | undefined;
 }
 
 /** The caller of an authenticated route (the auth hook guarantees it is there). */

@@ -36,9 +36,15 @@ export async function createRequestLimiter(
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
     });
-    redis.on('error', (err) => onStoreError?.(err));
+    // Before the first connection a failure is the start-up error below, not an outage to report
+    // ("requests are not limited meanwhile" would be wrong: the server does not start).
+    let connected = false;
+    redis.on('error', (err) => {
+      if (connected) onStoreError?.(err);
+    });
     try {
       await redis.connect();
+      connected = true;
     } catch {
       redis.disconnect();
       throw new VaultError(

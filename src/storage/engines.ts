@@ -18,6 +18,12 @@ export function describeStorageError(err: unknown): string | null {
   if (!(err instanceof Error) || !('code' in err) || typeof err.code !== 'string') return null;
   if (err.code.startsWith('SQLITE_')) return `database error (${err.code}): ${err.message}`;
   if (err.code === 'ECONNREFUSED') return `cannot connect: ${err.message}`;
+  // PostgreSQL's own codes for the ordinary set-up mistakes: its message names the database or role.
+  if (err.code === '3D000') return `${err.message} (create it, or fix ORGVAULT_DATABASE_URL)`;
+  if (err.code === '28P01' || err.code === '28000') return `cannot log in to PostgreSQL: ${err.message}`;
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+    return `cannot resolve the database host (${(err as { hostname?: string }).hostname ?? 'unknown'}): check ORGVAULT_DATABASE_URL`;
+  }
   return null;
 }
 

@@ -14,6 +14,8 @@ export interface StorageCapabilities {
 
 export interface Storage {
   readonly capabilities: StorageCapabilities;
+  /** The schema versions opening this storage applied (empty: the schema was already current). */
+  readonly migrationsApplied?: readonly number[];
   /**
    * Runs fn in one transaction. The callback may await; no other transaction interleaves on SQLite
    * (queued, BEGIN IMMEDIATE). Throwing rolls everything back.

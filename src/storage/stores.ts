@@ -105,6 +105,8 @@ export interface OrgKeyStore {
   listAllOrgKeys(): Promise<OrgKeyRow[]>;
   /** System: distinct master key ids that wrap at least one org key. */
   listMasterKeyIdsInUse(): Promise<string[]>;
+  /** Deleting an org: destroys every version of its data key; returns how many. */
+  deleteOrgKeys(orgId: string): Promise<number>;
 }
 
 export interface MasterKeyStore {
@@ -225,7 +227,6 @@ export interface LangGraphStore {
   deleteThread(orgId: string, threadId: string): Promise<number>;
 }
 
-/** Everything a transaction (or a read) can reach. */
 export interface OAuthStore {
   insertOAuthState(orgId: string, row: Omit<OAuthStateRow, 'orgId'>): Promise<void>;
   /**
@@ -252,6 +253,13 @@ export interface OAuthStore {
   lockTokenRequest(orgId: string, moduleId: string): void;
 }
 
+/** Deleting an org: every row of it but its data keys (those go first, see OrgKeyStore). */
+export interface OrgRowStore {
+  /** Deletes every other row of the org, table by table; returns the count per table. */
+  deleteRows(orgId: string): Promise<Record<string, number>>;
+}
+
+/** Everything a transaction (or a read) can reach. */
 export interface Repositories {
   orgs: OrgStore;
   modules: ModuleStore;
@@ -264,6 +272,7 @@ export interface Repositories {
   toolResults: ToolResultStore;
   langgraph: LangGraphStore;
   oauth: OAuthStore;
+  orgRows: OrgRowStore;
   /**
    * Runs the callback once this unit of work has committed (at once for a read), never after a
    * rollback: lets a cache remember only what is really stored (e.g. an org data key created or

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENV_VARIABLES } from '../../src/config.js';
+import { runOrgvault } from '../support/cli.js';
 
 /** README's Configuration table lists every variable config.ts reads, and nothing it does not. */
 describe('README environment table', () => {
@@ -18,5 +20,13 @@ describe('README environment table', () => {
     const fromTable = names(tableRows.join('\n'));
     expect(fromConfig.size).toBeGreaterThan(10);
     expect([...fromTable].sort()).toEqual([...fromConfig].sort());
+  });
+
+  it('orgvault --help names every variable and points to the table', async () => {
+    const r = await runOrgvault(['--help'], {});
+    expect(r.code).toBe(0);
+    expect(ENV_VARIABLES.length).toBeGreaterThan(10);
+    for (const name of ENV_VARIABLES) expect(r.stdout, name).toContain(name);
+    expect(r.stdout).toContain('README.md, section Configuration');
   });
 });

@@ -232,6 +232,37 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     expect(res.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|pool|\.ts/);
   });
 
+  it('every documented route declares a unique camelCase operationId and a declared tag; one without is refused', async () => {
+    world = await httpWorld(backend);
+    const documented = world.app.routeTable.filter((r) => r.operationId !== undefined);
+    expect(documented.length).toBeGreaterThan(20);
+    const ids = documented.map((r) => r.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const app = await buildApp({ vault: world.vault, logger: pino({ level: 'silent' }) });
+    const handler = async () => ({});
+    const config = { public: true } as const;
+    expect(() =>
+      app.get('/v1/untagged', { config, schema: { operationId: 'getUntagged' } }, handler),
+    ).toThrow(/must declare schema\.tags/);
+    expect(() => app.get('/v1/anonymous', { config, schema: { tags: ['system'] } }, handler)).toThrow(
+      /must declare schema\.operationId/,
+    );
+    expect(() =>
+      app.get('/v1/odd-tag', { config, schema: { operationId: 'getOdd', tags: ['nonsense'] } }, handler),
+    ).toThrow(/OPENAPI_TAGS/);
+    expect(() =>
+      app.get('/v1/again', { config, schema: { operationId: 'getMe', tags: ['keys'] } }, handler),
+    ).toThrow(/already taken/);
+    // A hidden route (a console page) needs neither, and stays out of the document.
+    app.get('/console/hidden', { config, schema: { hide: true } }, handler);
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).not.toContain('/console/hidden');
+    expect(Object.keys(doc.paths)).toContain('/v1/me');
+    await app.close();
+  });
+
   it('graceful close: a request in flight finishes before the server stops', async () => {
     world = await httpWorld(backend);
     const { vault } = world;
@@ -240,7 +271,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('HTTP app on %s', (_nam
     const inHandler = new Promise<void>((resolve) => {
       started = resolve;
     });
-    app.get('/slow', { config: { public: true } }, async () => {
+    app.get('/slow', { config: { public: true }, schema: { hide: true } }, async () => {
       started();
       await new Promise((r) => setTimeout(r, 300));
       return { done: true };

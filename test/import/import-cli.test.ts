@@ -83,6 +83,44 @@ describe.each(backends.map((b) => [b.name, b] as const))('orgvault import-nexus 
     return { fixture, db };
   }
 
+  it('a dry run after the unreadable credentials were entered again no longer asks for them', async () => {
+    const { fixture, db } = await prepare('v2-org-scoped');
+    expect((await cli(argsFor(fixture))).code).toBe(3);
+    const unreadable = sortedRefs(fixture.expected.unreadable_credentials);
+    expect(unreadable.length).toBeGreaterThan(0);
+    const before = await cli(argsFor(fixture, ['--dry-run']));
+    expect(before.stdout).toMatch(/NOT imported/);
+    const vault = await openVault({ ...db.options, warn: () => {} });
+    for (const ref of unreadable) {
+      const org = vault.org(ref.org_id);
+      if ((await org.modules.get(ref.module_id)) === null) {
+        const [category = '', platform = ''] = ref.module_id.split('/');
+        await org.modules.install({ name: platform, category, platform, version: '1.0.0' });
+      }
+      await org.credentials.store(ref.module_id, { api_key: 'entered-again' });
+    }
+    await vault.close();
+    const after = await cli(argsFor(fixture, ['--dry-run']));
+    expect(after.stdout).not.toMatch(/NOT imported/);
+    expect(after.stdout).toContain(
+      `unreadable in NEXUS, already in orgvault (left as they are): ${unreadable.map((r) => `${r.org_id}:${r.module_id}`).join(', ')}`,
+    );
+  });
+
+  it('a well-formed but wrong --nexus-key: the summary says the key is probably wrong', async () => {
+    const { fixture } = await prepare('v2-org-scoped');
+    const wrongKey = Buffer.alloc(32, 9).toString('base64url');
+    const args = argsFor(fixture).map((a) => (a === fixture.expected.nexus_encryption_key ? wrongKey : a));
+    const { code, stdout } = await cli(args);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(
+      /did not open: the --nexus-key is probably not the MODULE_ENCRYPTION_KEY NEXUS used/,
+    );
+    // The right key gives no such line.
+    const right = await cli(argsFor(fixture, ['--dry-run']));
+    expect(right.stdout).not.toMatch(/probably not/);
+  });
+
   it('prints exactly the documented JSON report and exits 3 when some credentials are unreadable', async () => {
     const { fixture } = await prepare('v2-org-scoped');
     const { code, stdout } = await cli(argsFor(fixture, ['--json']));

@@ -6,7 +6,6 @@ import { rawQuery } from '../support/raw-sql.js';
 import {
   authorize,
   callback,
-  connect,
   invoke,
   MODULE,
   type OAuthWorld,

@@ -46,6 +46,15 @@ describe.skipIf(!POSTGRES_URL)(`start-up check${POSTGRES_URL ? '' : ` (${POSTGRE
     );
   });
 
+  it('says an ownership problem once, naming every table it concerns', async () => {
+    const s = await migrated();
+    const err = (await PostgresStorage.open({ url: s.ownerUrl }).catch((e: unknown) => e)) as Error;
+    expect(err.message.match(/owned by/g)).toHaveLength(1);
+    expect(err.message).toMatch(
+      /which the runtime role is or is a member of: organizations, modules, .*lg_writes/,
+    );
+  });
+
   it('refuses a runtime role that is a member of the owner role', async () => {
     const s = await migrated();
     await adminPool().query(

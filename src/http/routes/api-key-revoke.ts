@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
+import { errorResponses, noContent } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, keyIdParams } from '../schemas.js';
+import { keyIdParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /** DELETE /v1/api-keys/:key_id: revoke now; another org's key is 404, as if absent. */
@@ -11,9 +12,11 @@ export function apiKeyRevokeRoute(app: FastifyInstance, { vault }: RouteDeps): v
     {
       config: { permission: 'manage_keys' },
       schema: {
+        operationId: 'revokeApiKey',
+        tags: ['keys'],
         summary: 'Revoke a key (immediately)',
         params: keyIdParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
+        response: { 204: noContent('Revoked'), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
 import { MAX_GRACE_SECONDS } from '../../auth/api-key-service.js';
 import { VaultError } from '../../errors.js';
+import { OPTIONAL_BODY } from '../openapi-document.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, issuedKeySchema, keyIdParams } from '../schemas.js';
+import { keyIdParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /** POST /v1/api-keys/:key_id/rotate {grace_seconds?}: a new key of the same role; 201. */
@@ -17,6 +19,10 @@ export function apiKeyRotateRoute(app: FastifyInstance, { vault }: RouteDeps): v
         if (request.body === undefined || request.body === null) request.body = {};
       },
       schema: {
+        operationId: 'rotateApiKey',
+        tags: ['keys'],
+        // The body may be omitted (the preValidation above): say so in the document.
+        ...({ [OPTIONAL_BODY]: true } as object),
         summary:
           'Rotate a key: a new key with the same role; the old one works until grace_until (default 24 h)',
         params: keyIdParams,
@@ -25,7 +31,7 @@ export function apiKeyRotateRoute(app: FastifyInstance, { vault }: RouteDeps): v
           properties: { grace_seconds: { type: 'integer', minimum: 0, maximum: MAX_GRACE_SECONDS } },
           additionalProperties: false,
         },
-        response: { 201: issuedKeySchema, ...errorResponses },
+        response: { 201: json('IssuedApiKey', 'The new key (shown once)'), ...errorResponses },
       },
     },
     async (request, reply) => {

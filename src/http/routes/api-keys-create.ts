@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
 import { VaultError } from '../../errors.js';
+import { errorResponses, json } from '../responses.js';
 import { callerOf, orgOf } from '../route-config.js';
-import { errorResponses, issuedKeySchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 interface CreateBody {
@@ -19,6 +19,8 @@ export function apiKeysCreateRoute(app: FastifyInstance, { vault }: RouteDeps): 
     {
       config: { permission: 'manage_keys' },
       schema: {
+        operationId: 'createApiKey',
+        tags: ['keys'],
         summary: 'Create an API key (role at most the caller’s; the key is shown once)',
         body: {
           type: 'object',
@@ -26,12 +28,12 @@ export function apiKeysCreateRoute(app: FastifyInstance, { vault }: RouteDeps): 
           properties: {
             role: { type: 'string', enum: ['viewer', 'operator', 'admin', 'owner'] },
             name: { type: ['string', 'null'], maxLength: 200 },
-            expires_at: { type: ['string', 'null'], maxLength: 64 },
+            expires_at: { type: ['string', 'null'], maxLength: 64, format: 'date-time' },
             org_id: { type: 'string', maxLength: 64, description: 'optional; must be the caller’s own org' },
           },
           additionalProperties: false,
         },
-        response: { 201: issuedKeySchema, ...errorResponses },
+        response: { 201: json('IssuedApiKey', 'The new key (shown once)'), ...errorResponses },
       },
     },
     async (request, reply) => {

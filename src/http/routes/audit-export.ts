@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { auditExportLine } from '../../audit/audit-event-json.js';
+import { MAX_SEQ } from '../../audit/audit-log.js';
+import { numericQuery } from '../numeric-query.js';
+import { errorResponses, media } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /**
@@ -10,30 +12,34 @@ import type { RouteDeps } from './deps.js';
  * object a line. Streamed from storage in bounded batches, so a long chain is never in memory.
  */
 export function auditExportRoute(app: FastifyInstance, { vault }: RouteDeps): void {
-  app.get<{ Querystring: { after?: string } }>(
+  app.get<{ Querystring: { after?: number } }>(
     '/v1/audit/export',
     {
       config: { permission: 'read_audit' },
+      preValidation: numericQuery(['after']),
       schema: {
+        operationId: 'exportAuditEvents',
+        tags: ['audit'],
         summary: "The caller's org's audit trail as NDJSON (oldest first), for a SIEM",
         querystring: {
           type: 'object',
           properties: {
             after: {
-              type: 'string',
-              pattern: '^[0-9]{1,15}$',
+              type: 'integer',
+              minimum: 0,
+              maximum: MAX_SEQ,
               description: 'only events with a greater seq (default 0: the whole chain)',
             },
           },
           additionalProperties: false,
         },
         response: {
-          200: {
-            description:
-              'One event a line: org_id, seq, at, actor_key_id, action, target_type, target_id, ' +
+          200: media(
+            'application/x-ndjson',
+            { type: 'string' },
+            'One event a line: org_id, seq, at, actor_key_id, action, target_type, target_id, ' +
               'request_id, outcome, details, prev_hash, hash',
-            content: { 'application/x-ndjson': { schema: { type: 'string' } } },
-          },
+          ),
           ...errorResponses,
         },
       },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { toIssuedKeyJson } from '../../auth/api-key-info.js';
+import { errorResponses, json } from '../responses.js';
 import { actorOf } from '../route-config.js';
-import { errorResponses, issuedKeySchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /** POST /v1/bootstrap: the first owner key, while no usable key exists; 409 afterwards. Public. */
@@ -11,9 +11,11 @@ export function bootstrapRoute(app: FastifyInstance, { vault }: RouteDeps): void
     {
       config: { public: true },
       schema: {
+        operationId: 'bootstrap',
+        tags: ['keys'],
         summary: 'Create the first owner key (in the default org); only while no usable key exists',
         security: [],
-        response: { 201: issuedKeySchema, ...errorResponses },
+        response: { 201: json('IssuedApiKey', 'The first owner key (shown once)'), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { stateJsonSchema, toStateJson } from '../../agent/state-json.js';
+import { toStateJson } from '../../agent/state-json.js';
 import { VaultError } from '../../errors.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses } from '../schemas.js';
+import { ref } from '../schemas.js';
 import { conversationParams } from './conversation-invoke.js';
 import type { RouteDeps } from './deps.js';
 
@@ -13,10 +14,15 @@ export function conversationGetRoute(app: FastifyInstance, { vault }: RouteDeps)
     {
       config: { permission: 'read_config' },
       schema: {
+        operationId: 'getConversation',
+        tags: ['conversations'],
         summary: "The checkpointed state of one of the caller's org's conversations",
         params: conversationParams,
         response: {
-          200: { type: 'object', properties: { state: stateJsonSchema }, required: ['state'] },
+          200: json(
+            { type: 'object', properties: { state: ref('AgentState') }, required: ['state'] },
+            'The conversation state',
+          ),
           ...errorResponses,
         },
       },

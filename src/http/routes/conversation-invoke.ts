@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { CONVERSATION_ID_PATTERN } from '../../agent/conversation-id.js';
 import { InvocationError } from '../../agent/invocation-error.js';
-import { stateJsonSchema, toStateJson } from '../../agent/state-json.js';
+import { toStateJson } from '../../agent/state-json.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses } from '../schemas.js';
+import { ref } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 export const conversationParams = {
@@ -31,6 +32,8 @@ export function conversationInvokeRoute(app: FastifyInstance, { vault }: RouteDe
     {
       config: { permission: 'invoke_modules' },
       schema: {
+        operationId: 'invokeModule',
+        tags: ['conversations'],
         summary: 'Invoke a module in a conversation; credentials are injected and never returned',
         params: conversationParams,
         body: {
@@ -44,11 +47,17 @@ export function conversationInvokeRoute(app: FastifyInstance, { vault }: RouteDe
           additionalProperties: false,
         },
         response: {
-          200: {
-            type: 'object',
-            properties: { result: {}, state: stateJsonSchema },
-            required: ['result', 'state'],
-          },
+          200: json(
+            {
+              type: 'object',
+              properties: {
+                result: { description: "the module's result, as it gave it" },
+                state: ref('AgentState'),
+              },
+              required: ['result', 'state'],
+            },
+            'The result and the conversation state after the call',
+          ),
           ...errorResponses,
         },
       },

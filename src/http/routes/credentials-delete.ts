@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
+import { errorResponses, noContent } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
 
@@ -13,9 +14,11 @@ export function credentialsDeleteRoute(app: FastifyInstance, { vault }: RouteDep
     {
       config: { permission: 'manage_credentials' },
       schema: {
+        operationId: 'deleteCredentials',
+        tags: ['credentials'],
         summary: 'Delete the credentials of a module',
         params: moduleParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
+        response: { 204: noContent('Deleted'), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
 
@@ -13,29 +14,35 @@ export function credentialsGetRoute(app: FastifyInstance, { vault }: RouteDeps):
     {
       config: { permission: 'read_config' },
       schema: {
+        operationId: 'getCredentials',
+        tags: ['credentials'],
         summary: 'Credential metadata (field names, times); values are never returned',
         params: moduleParams,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              module_id: { type: 'string' },
-              fields: { type: 'array', items: { type: 'string' } },
-              created_at: { type: 'string' },
-              updated_at: { type: 'string' },
-              oauth: {
-                type: 'object',
-                description: 'OAuth2 modules only: the connection, never a token',
-                properties: {
-                  connected: { type: 'boolean' },
-                  scopes: { type: 'array', items: { type: 'string' } },
-                  expires_at: { type: ['string', 'null'] },
-                  status: { type: 'string', enum: ['connected', 'needs_reauth', 'not_connected'] },
+          200: json(
+            {
+              type: 'object',
+              properties: {
+                module_id: { type: 'string' },
+                fields: { type: 'array', items: { type: 'string' } },
+                created_at: { type: 'string', format: 'date-time' },
+                updated_at: { type: 'string', format: 'date-time' },
+                oauth: {
+                  type: 'object',
+                  description: 'OAuth2 modules only: the connection, never a token',
+                  properties: {
+                    connected: { type: 'boolean' },
+                    scopes: { type: 'array', items: { type: 'string' } },
+                    expires_at: { type: ['string', 'null'], format: 'date-time' },
+                    status: { type: 'string', enum: ['connected', 'needs_reauth', 'not_connected'] },
+                  },
+                  required: ['connected', 'scopes', 'expires_at', 'status'],
                 },
-                required: ['connected', 'scopes', 'expires_at', 'status'],
               },
+              required: ['module_id', 'fields', 'created_at', 'updated_at'],
             },
-          },
+            'Field names and times, never values',
+          ),
           ...errorResponses,
         },
       },

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
+import { errorResponses, noContent } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
 
@@ -12,6 +13,8 @@ export function credentialsPutRoute(app: FastifyInstance, { vault }: RouteDeps):
     {
       config: { permission: 'manage_credentials' },
       schema: {
+        operationId: 'putCredentials',
+        tags: ['credentials'],
         summary: 'Store (or replace) the credentials of a module; values are encrypted and never shown again',
         params: moduleParams,
         body: {
@@ -25,7 +28,7 @@ export function credentialsPutRoute(app: FastifyInstance, { vault }: RouteDeps):
           },
           additionalProperties: false,
         },
-        response: { 204: { type: 'null' }, ...errorResponses },
+        response: { 204: noContent('Stored'), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { errorResponses, json } from '../responses.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /health: liveness and whether the database answers. Public. */
@@ -8,13 +9,23 @@ export function healthRoute(app: FastifyInstance, { vault }: RouteDeps): void {
     {
       config: { public: true },
       schema: {
+        operationId: 'getHealth',
+        tags: ['system'],
         summary: 'Liveness and database check',
         security: [],
         response: {
-          200: {
-            type: 'object',
-            properties: { status: { type: 'string' }, engine: { type: 'string' } },
-          },
+          200: json(
+            {
+              type: 'object',
+              properties: {
+                status: { type: 'string', enum: ['ok'] },
+                engine: { type: 'string', enum: ['sqlite', 'postgres'] },
+              },
+              required: ['status', 'engine'],
+            },
+            'The server and its database answer',
+          ),
+          ...errorResponses,
         },
       },
     },

@@ -6,8 +6,8 @@ import { createMcpServer } from '../../mcp/mcp-server.js';
 import { VERSION } from '../../version.js';
 import { recordDenied } from '../auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
+import { errorResponses, json } from '../responses.js';
 import { callerOf, orgOf } from '../route-config.js';
-import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /**
@@ -28,10 +28,12 @@ const jsonRpcMessage = {
   type: 'object',
   additionalProperties: true,
 } as const;
+const jsonRpc = (description: string) => json(jsonRpcMessage, description);
 
 const MCP_DESCRIPTION =
   'MCP Streamable HTTP (stateless, JSON responses). tools/list needs read_config; tools/call needs invoke_modules. ' +
-  'Tools are the actions of the enabled executable modules of the caller org, named <category>__<platform>__<action>.';
+  'Tools are the actions of the enabled executable modules of the caller org, named <category>__<platform>__<action>. ' +
+  'GET and DELETE /v1/mcp answer 405: the server is stateless, with no stream or session.';
 
 /**
  * POST /v1/mcp: the MCP server of the caller's org, over the SDK's Streamable HTTP transport in
@@ -56,19 +58,17 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
       {
         config: { permission: 'read_config' },
         schema: {
+          operationId: 'postMcp',
+          tags: ['mcp'],
           summary: 'MCP server of the caller org (Streamable HTTP, stateless)',
           description: MCP_DESCRIPTION,
-          tags: ['mcp'],
           // No type here: the body reaches the route as text (see above) and is parsed by it.
           body: { description: 'A JSON-RPC 2.0 request or notification (application/json)' },
           response: {
-            200: jsonRpcMessage,
+            200: jsonRpc('The JSON-RPC response'),
             202: { description: 'A notification or response was accepted', type: 'null' },
-            400: { ...jsonRpcMessage, description: 'Not JSON, not JSON-RPC, or a batch too large' },
-            406: {
-              ...jsonRpcMessage,
-              description: 'Accept must list application/json and text/event-stream',
-            },
+            400: jsonRpc('Not JSON, not JSON-RPC, or a batch too large'),
+            406: jsonRpc('Accept must list application/json and text/event-stream'),
             ...errorResponses,
           },
         },
@@ -147,9 +147,11 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
         url: '/v1/mcp',
         config: { permission: 'read_config' },
         schema: {
+          // Left out of the document: an operation that can only refuse is not one a client calls
+          // (POST /v1/mcp's description says that GET and DELETE answer 405).
+          hide: true,
           summary: `MCP ${method}: 405, the server is stateless`,
-          tags: ['mcp'],
-          response: { 405: { ...jsonRpcMessage, description: 'Method not allowed' }, ...errorResponses },
+          response: { 405: jsonRpc('Method not allowed'), ...errorResponses },
         },
         handler: async (_request, reply) =>
           jsonRpcError(

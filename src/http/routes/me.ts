@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ROLE_PERMISSIONS } from '../../auth/permissions.js';
+import { PERMISSIONS, ROLE_PERMISSIONS } from '../../auth/permissions.js';
+import { ROLES } from '../../auth/roles.js';
+import { errorResponses, json } from '../responses.js';
 import { callerOf } from '../route-config.js';
-import { errorResponses } from '../schemas.js';
 
 /** GET /v1/me: who the key is. */
 export function meRoute(app: FastifyInstance): void {
@@ -10,17 +11,23 @@ export function meRoute(app: FastifyInstance): void {
     {
       config: { permission: 'read_config' },
       schema: {
+        operationId: 'getMe',
+        tags: ['keys'],
         summary: 'The calling key: org, key id, role and permissions',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              org_id: { type: 'string' },
-              key_id: { type: 'string' },
-              role: { type: 'string' },
-              permissions: { type: 'array', items: { type: 'string' } },
+          200: json(
+            {
+              type: 'object',
+              properties: {
+                org_id: { type: 'string' },
+                key_id: { type: 'string' },
+                role: { type: 'string', enum: ROLES },
+                permissions: { type: 'array', items: { type: 'string', enum: PERMISSIONS } },
+              },
+              required: ['org_id', 'key_id', 'role', 'permissions'],
             },
-          },
+            'The calling key',
+          ),
           ...errorResponses,
         },
       },

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
+import { errorResponses, noContent } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';
 
@@ -12,9 +13,11 @@ export function moduleDeleteRoute(app: FastifyInstance, { vault }: RouteDeps): v
     {
       config: { permission: 'manage_modules' },
       schema: {
+        operationId: 'uninstallModule',
+        tags: ['modules'],
         summary: 'Uninstall a module and delete its credentials',
         params: moduleParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
+        response: { 204: noContent('Uninstalled'), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';
 
@@ -13,9 +14,11 @@ export function moduleGetRoute(app: FastifyInstance, { vault }: RouteDeps): void
     {
       config: { permission: 'read_config' },
       schema: {
+        operationId: 'getModule',
+        tags: ['modules'],
         summary: 'One module of the caller’s org',
         params: moduleParams,
-        response: { 200: moduleSchema, ...errorResponses },
+        response: { 200: json('Module', 'The module'), ...errorResponses },
       },
     },
     async (request) => {

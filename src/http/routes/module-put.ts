@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
+import { moduleParams, ref } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
 
@@ -14,20 +15,16 @@ export function modulePutRoute(app: FastifyInstance, { vault }: RouteDeps): void
     {
       config: { permission: 'manage_modules' },
       schema: {
+        operationId: 'putModule',
+        tags: ['modules'],
         summary: 'Install or replace a module (the body is its manifest; unknown fields are kept)',
         params: moduleParams,
-        body: {
-          type: 'object',
-          required: ['name', 'category', 'platform', 'version'],
-          properties: {
-            name: { type: 'string' },
-            category: { type: 'string' },
-            platform: { type: 'string' },
-            version: { type: 'string' },
-          },
-          additionalProperties: true,
+        body: ref('Manifest'),
+        response: {
+          200: json('Module', 'Replaced'),
+          201: json('Module', 'Installed'),
+          ...errorResponses,
         },
-        response: { 200: moduleSchema, 201: moduleSchema, ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
 import { toModuleJson } from '../../modules/module-json.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams, moduleSchema } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { type ModuleParams, moduleNotFound } from './module-not-found.js';
 
@@ -17,9 +18,11 @@ export function moduleStatusRoutes(app: FastifyInstance, { vault }: RouteDeps): 
       {
         config: { permission: 'manage_modules' },
         schema: {
+          operationId: `${action}Module`,
+          tags: ['modules'],
           summary: `${action === 'enable' ? 'Enable' : 'Disable'} a module`,
           params: moduleParams,
-          response: { 200: moduleSchema, ...errorResponses },
+          response: { 200: json('Module', 'The module as it now is'), ...errorResponses },
         },
       },
       async (request) => {

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { toModuleJson } from '../../modules/module-json.js';
+import { MODULE_STATUSES } from '../../modules/module-statuses.js';
 import { internalsOf } from '../../vault-internals.js';
 import { ModuleListCache } from '../module-list-cache.js';
+import { errorResponses, json } from '../responses.js';
 import { callerOf, orgOf } from '../route-config.js';
-import { errorResponses, ID_PART, moduleSchema } from '../schemas.js';
+import { ID_PART, ref } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 /** GET /v1/modules?status=&category=: the caller's org's modules. */
@@ -14,17 +16,26 @@ export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): vo
     {
       config: { permission: 'read_config' },
       schema: {
+        operationId: 'listModules',
+        tags: ['modules'],
         summary: "List the caller's org's modules (ordered by category, name)",
         querystring: {
           type: 'object',
           properties: {
-            status: { type: 'string', maxLength: 32 },
+            status: { type: 'string', enum: MODULE_STATUSES },
             category: { type: 'string', pattern: ID_PART },
           },
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { modules: { type: 'array', items: moduleSchema } } },
+          200: json(
+            {
+              type: 'object',
+              properties: { modules: { type: 'array', items: ref('Module') } },
+              required: ['modules'],
+            },
+            "The caller's org's modules",
+          ),
           ...errorResponses,
         },
       },

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { moduleIdOf } from '../../ids.js';
+import { OPTIONAL_BODY } from '../openapi-document.js';
+import { errorResponses, json } from '../responses.js';
 import { orgOf } from '../route-config.js';
-import { errorResponses, moduleParams } from '../schemas.js';
+import { moduleParams } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import type { ModuleParams } from './module-not-found.js';
 
@@ -19,6 +21,9 @@ export function oauthAuthorizeRoute(app: FastifyInstance, { vault }: RouteDeps):
         if (request.body === undefined || request.body === null) request.body = {};
       },
       schema: {
+        operationId: 'startOAuthAuthorization',
+        tags: ['oauth'],
+        ...({ [OPTIONAL_BODY]: true } as object),
         summary:
           'Start connecting an OAuth2 module: the authorization URL (state and PKCE challenge included)',
         params: moduleParams,
@@ -34,14 +39,21 @@ export function oauthAuthorizeRoute(app: FastifyInstance, { vault }: RouteDeps):
           additionalProperties: false,
         },
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              authorization_url: { type: 'string' },
-              expires_at: { type: 'string', description: 'when the state stops being accepted' },
+          200: json(
+            {
+              type: 'object',
+              properties: {
+                authorization_url: { type: 'string', format: 'uri' },
+                expires_at: {
+                  type: 'string',
+                  format: 'date-time',
+                  description: 'when the state stops being accepted',
+                },
+              },
+              required: ['authorization_url', 'expires_at'],
             },
-            required: ['authorization_url', 'expires_at'],
-          },
+            "The provider's authorization URL to open in the owner's browser",
+          ),
           ...errorResponses,
         },
       },

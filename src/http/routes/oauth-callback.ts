@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isVaultError } from '../../errors.js';
 import { toProblem } from '../problem.js';
+import { errorResponses, json } from '../responses.js';
 import type { RouteDeps } from './deps.js';
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -36,6 +37,8 @@ export function oauthCallbackRoute(app: FastifyInstance, { vault }: RouteDeps): 
     {
       config: { public: true },
       schema: {
+        operationId: 'completeOAuthCallback',
+        tags: ['oauth'],
         summary: 'OAuth2 redirect URI: checks the state, exchanges the code, stores the tokens sealed',
         querystring: {
           type: 'object',
@@ -48,10 +51,20 @@ export function oauthCallbackRoute(app: FastifyInstance, { vault }: RouteDeps): 
           },
         },
         response: {
-          200: {
-            type: 'object',
-            properties: { module_id: { type: 'string' }, connected: { type: 'boolean' } },
+          200: json(
+            {
+              type: 'object',
+              properties: { module_id: { type: 'string' }, connected: { type: 'boolean' } },
+              required: ['module_id', 'connected'],
+            },
+            'Connected (a browser that accepts text/html gets a small page instead)',
+          ),
+          303: {
+            description: 'Connected: the browser goes back to the console path given at authorize',
+            headers: { location: { type: 'string' } },
+            type: 'null',
           },
+          ...errorResponses,
         },
       },
     },

@@ -13,6 +13,8 @@ export interface ApplyOutcome {
   created: { organizations: number; modules: number; credentials: number; apiKeys: number };
   alreadyPresent: { organizations: number; modules: number; credentials: number; apiKeys: number };
   restored: ModuleRef[];
+  /** Credentials NEXUS holds unreadable that orgvault already has (entered again since): nothing to do. */
+  unreadablePresent: ModuleRef[];
 }
 
 export interface ApplyDeps {
@@ -46,6 +48,7 @@ export async function applyPlan(
     created: { organizations: 0, modules: 0, credentials: 0, apiKeys: 0 },
     alreadyPresent: { organizations: 0, modules: 0, credentials: 0, apiKeys: 0 },
     restored: [],
+    unreadablePresent: [],
   };
   const audit = async (orgId: string, action: string, targetType: string, targetId: string, details = {}) => {
     if (write) {
@@ -91,6 +94,10 @@ export async function applyPlan(
     });
   }
 
+  for (const ref of plan.unreadable) {
+    if ((await tx.credentials.findCredential(ref.org_id, ref.module_id)) !== null)
+      out.unreadablePresent.push(ref);
+  }
   for (const c of plan.credentials) {
     if ((await tx.credentials.findCredential(c.orgId, c.moduleId)) !== null) {
       out.alreadyPresent.credentials++;

@@ -6,7 +6,7 @@ import { type ApplyOutcome, applyPlan } from './apply-plan.js';
 import { FernetError, parseFernetKey } from './fernet.js';
 import { ImportError } from './import-error.js';
 import type { NexusGeneration } from './legacy-db.js';
-import { type ImportPlan, planImport } from './plan.js';
+import { type ImportPlan, type ModuleRef, planImport } from './plan.js';
 import { readApiKeys } from './read-api-keys.js';
 import { readCredentials } from './read-credentials.js';
 import { readRegistry } from './read-registry.js';
@@ -31,6 +31,8 @@ export interface NexusImportResult {
   generations: { registry: NexusGeneration; credentials: NexusGeneration };
   /** Rows left alone because orgvault already had them (a previous run, or made in orgvault). */
   alreadyPresent: ApplyOutcome['alreadyPresent'];
+  /** Of report.unreadable_credentials, those orgvault already holds (entered again since). */
+  unreadablePresent: ModuleRef[];
 }
 
 /**
@@ -67,5 +69,6 @@ export async function importNexus(vault: Vault, options: ImportNexusOptions): Pr
     dryRun,
     generations: { registry: registry.generation, credentials: creds.generation },
     alreadyPresent: outcome.alreadyPresent,
+    unreadablePresent: outcome.unreadablePresent,
   };
 }

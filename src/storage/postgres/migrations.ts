@@ -43,7 +43,12 @@ const V5_TENANT_TABLES = ['tool_results'] as const;
 const V6_TENANT_TABLES = ['oauth_states', 'oauth_connections'] as const;
 
 /** The tables that carry org_id and must be guarded by RLS (checked at start-up and by doctor). */
-export const TENANT_TABLES = [...V1_TENANT_TABLES, ...V4_TENANT_TABLES, ...V5_TENANT_TABLES, ...V6_TENANT_TABLES] as const;
+export const TENANT_TABLES = [
+  ...V1_TENANT_TABLES,
+  ...V4_TENANT_TABLES,
+  ...V5_TENANT_TABLES,
+  ...V6_TENANT_TABLES,
+] as const;
 
 /** Tables the runtime role reads and writes without RLS: no tenant data in them. */
 export const SHARED_TABLES = ['master_keys', 'deployment_marks'] as const;

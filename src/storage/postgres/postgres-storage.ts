@@ -45,7 +45,10 @@ export class PostgresStorage implements Storage {
   private readonly pool: pg.Pool;
   private closed = false;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(
+    pool: pg.Pool,
+    readonly migrationsApplied: readonly number[],
+  ) {
     this.pool = pool;
   }
 
@@ -57,10 +60,11 @@ export class PostgresStorage implements Storage {
     });
     pool.on('error', (err) => options.onIdleError?.(err));
     if (options.preparedStatements === false) pool.on('connect', (client) => useUnnamedStatements(client));
+    let applied: number[] = [];
     try {
       const client = await pool.connect();
       try {
-        if (options.ownerUrl) await migrateAsOwner(options.ownerUrl, client);
+        if (options.ownerUrl) applied = await migrateAsOwner(options.ownerUrl, client);
         await assertSchemaCurrent(client);
         await assertRowLevelSecurity(client);
       } finally {
@@ -70,7 +74,7 @@ export class PostgresStorage implements Storage {
       await pool.end();
       throw err;
     }
-    return new PostgresStorage(pool);
+    return new PostgresStorage(pool, applied);
   }
 
   /** The pool, for doctor and tests that inspect the database as the runtime role. */
@@ -149,12 +153,12 @@ function release(client: pg.PoolClient): void {
 }
 
 /** Runs migrations on a short-lived owner connection and grants the runtime role its DML. */
-async function migrateAsOwner(ownerUrl: string, runtime: pg.PoolClient): Promise<void> {
+async function migrateAsOwner(ownerUrl: string, runtime: pg.PoolClient): Promise<number[]> {
   const runtimeRole = (await runtime.query<{ u: string }>('SELECT current_user AS u')).rows[0]?.u ?? null;
   const owner = new pg.Client({ connectionString: ownerUrl, application_name: 'orgvault-migrate' });
   await owner.connect();
   try {
-    await applyPostgresMigrations(owner, runtimeRole);
+    return await applyPostgresMigrations(owner, runtimeRole);
   } finally {
     await owner.end();
   }

@@ -7,6 +7,9 @@ export interface RlsFinding {
   ok: boolean;
   check: string;
   detail: string;
+  /** The tenant table checked, with each of its problems (to group them across tables). */
+  table?: string;
+  problems?: string[];
 }
 
 interface RoleRecord {
@@ -91,6 +94,8 @@ export async function checkRowLevelSecurity(db: pg.ClientBase): Promise<RlsFindi
     if (t.policies === 0) problems.push('has no policy');
     findings.push({
       ok: problems.length === 0,
+      table: name,
+      problems,
       check: `${name}: RLS enabled and forced, not owned by the runtime role`,
       detail: problems.length === 0 ? `owner "${t.owner}"` : problems.join('; '),
     });
@@ -104,11 +109,24 @@ export async function assertRowLevelSecurity(db: pg.ClientBase): Promise<void> {
   if (failed.length === 0) return;
   throw new VaultError(
     'CONFIG_INVALID',
-    `refusing to start: row-level security would not isolate orgs on this PostgreSQL connection: ${failed
-      .map((f) => f.detail)
-      .join(
-        '; ',
-      )}. Connect ORGVAULT_DATABASE_URL as a runtime role that is neither superuser, BYPASSRLS nor ` +
+    `refusing to start: row-level security would not isolate orgs on this PostgreSQL connection: ${summarize(
+      failed,
+    )}. Connect ORGVAULT_DATABASE_URL as a runtime role that is neither superuser, BYPASSRLS nor ` +
       'owner of the tables, and give the owner role as ORGVAULT_DATABASE_OWNER_URL (see `orgvault doctor`).',
   );
+}
+
+/** One clause per distinct problem, naming the tables it concerns (not one sentence per table). */
+function summarize(failed: RlsFinding[]): string {
+  const tablesByDetail = new Map<string, string[]>();
+  for (const f of failed) {
+    for (const problem of f.table !== undefined && f.problems ? f.problems : [f.detail]) {
+      const tables = tablesByDetail.get(problem) ?? [];
+      if (f.table !== undefined) tables.push(f.table);
+      tablesByDetail.set(problem, tables);
+    }
+  }
+  return [...tablesByDetail]
+    .map(([detail, tables]) => (tables.length === 0 ? detail : `${detail}: ${tables.join(', ')}`))
+    .join('; ');
 }

@@ -18,6 +18,7 @@ const REWRAP = sql(
 );
 const ALL = sql('okey_all', `SELECT ${COLUMNS} FROM org_keys ORDER BY org_id, version`);
 const IN_USE = sql('okey_in_use', 'SELECT DISTINCT master_key_id FROM org_keys ORDER BY master_key_id');
+const DELETE_ORG = sql('okey_delete_org', 'DELETE FROM org_keys WHERE org_id = ?');
 
 /** Wrapped per-org data keys (listing every org's keys needs the system scope). */
 export class SqlOrgKeyStore implements OrgKeyStore {
@@ -48,6 +49,10 @@ export class SqlOrgKeyStore implements OrgKeyStore {
 
   async listMasterKeyIdsInUse(): Promise<string[]> {
     return (await this.x.all<{ master_key_id: string }>(IN_USE, [])).map((r) => r.master_key_id);
+  }
+
+  async deleteOrgKeys(orgId: string): Promise<number> {
+    return this.x.run(DELETE_ORG, [orgId]);
   }
 }
 

@@ -8,6 +8,7 @@ import { SqlLangGraphStore } from './langgraph.js';
 import { SqlModuleStore } from './modules.js';
 import { SqlOAuthStore } from './oauth.js';
 import { SqlMasterKeyStore, SqlOrgKeyStore } from './org-keys.js';
+import { SqlOrgRowStore } from './org-rows.js';
 import { SqlOrgStore } from './orgs.js';
 import { SqlToolResultStore } from './tool-results.js';
 
@@ -26,5 +27,6 @@ export function repositoriesOf(x: Executor, afterCommit: (callback: () => void) 
     toolResults: new SqlToolResultStore(x),
     langgraph: new SqlLangGraphStore(x),
     oauth: new SqlOAuthStore(x),
+    orgRows: new SqlOrgRowStore(x),
   };
 }

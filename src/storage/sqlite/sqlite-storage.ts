@@ -77,7 +77,11 @@ export class SqliteStorage implements Storage {
   /** Whether the running transaction wrote such a table. */
   private authWritten = false;
 
-  private constructor(writer: Database, reader: Database | null) {
+  private constructor(
+    writer: Database,
+    reader: Database | null,
+    readonly migrationsApplied: readonly number[],
+  ) {
     this.writer = writer;
     this.reader = reader;
     // Outside a transaction (reads of the in-memory mode) everything seen is committed already.
@@ -116,12 +120,12 @@ export class SqliteStorage implements Storage {
     }
     const writer = openConnection(options.path, busy, false);
     try {
-      applySqliteMigrations(writer);
+      const applied = applySqliteMigrations(writer);
       // Files left looser by an older version (or created by another tool) are tightened too.
       if (!inMemory) for (const suffix of ['-wal', '-shm']) tightenFile(`${options.path}${suffix}`);
       // An in-memory database exists on one connection only: its reads queue behind transactions.
       const reader = inMemory ? null : openConnection(options.path, busy, true);
-      return new SqliteStorage(writer, reader);
+      return new SqliteStorage(writer, reader, applied);
     } catch (err) {
       writer.close();
       throw err;
