@@ -5,7 +5,7 @@ import { unusableReason } from '../auth/api-key-info.js';
 import type { VerifiedKey } from '../auth/key-verifier.js';
 import type { Clock } from '../clock.js';
 import { open, seal } from '../crypto/aead.js';
-import { AUTH_SCOPE, type Storage } from '../storage/storage.js';
+import { AUTH_SCOPE, orgScope, type Storage } from '../storage/storage.js';
 
 /** The session cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
 export const SESSION_COOKIE = 'orgvault_console';
@@ -17,6 +17,8 @@ interface SessionPayload {
   /** The key the session was opened with: its id only, never its secret. */
   k: string;
   o: string;
+  /** Issued, epoch ms: a sign-out of the key after this ends the session. */
+  i: number;
   /** Expiry, epoch ms. */
   e: number;
 }
@@ -28,9 +30,10 @@ export function sessionKeyFrom(masterKey: Buffer): Buffer {
 
 /**
  * Console sessions, kept in an encrypted cookie (AES-256-GCM under a key derived from the master
- * key) that holds the signed-in key's id, org and the session's expiry; nothing is stored on the
- * server. Every request re-reads the key's row, so a revoked, expired or rotated-out key ends its
- * sessions at once. The API key itself never leaves the sign-in request.
+ * key) that holds the signed-in key's id, org, when it was issued and when it expires. Every request
+ * re-reads the key's row, so a revoked, expired or rotated-out key ends its sessions at once, and
+ * so does a sign-out: it records the time on the key's row, and any cookie issued before it (a copy
+ * kept elsewhere included) no longer opens. The API key itself never leaves the sign-in request.
  */
 export class ConsoleSessions {
   /** The HMAC key of CSRF tokens (bound to the signed-in key id). */
@@ -42,11 +45,8 @@ export class ConsoleSessions {
 
   /** The cookie value for a session of this key, and when it ends. */
   issue(keyId: string, orgId: string): { value: string; maxAge: number } {
-    const payload: SessionPayload = {
-      k: keyId,
-      o: orgId,
-      e: this.deps.clock().getTime() + SESSION_SECONDS * 1000,
-    };
+    const now = this.deps.clock().getTime();
+    const payload: SessionPayload = { k: keyId, o: orgId, i: now, e: now + SESSION_SECONDS * 1000 };
     const sealed = seal(this.deps.key, Buffer.from(JSON.stringify(payload)), AAD);
     return {
       value: Buffer.concat([sealed.nonce, sealed.ciphertext]).toString('base64url'),
@@ -61,7 +61,12 @@ export class ConsoleSessions {
     if (plain === null) return null;
     try {
       const p = JSON.parse(plain.toString('utf8')) as SessionPayload;
-      return typeof p.k === 'string' && typeof p.o === 'string' && typeof p.e === 'number' ? p : null;
+      return typeof p.k === 'string' &&
+        typeof p.o === 'string' &&
+        typeof p.i === 'number' &&
+        typeof p.e === 'number'
+        ? p
+        : null;
     } catch {
       return null;
     }
@@ -74,8 +79,13 @@ export class ConsoleSessions {
     const now = this.deps.clock();
     if (session === null) return { ok: false, code: 'MALFORMED' };
     if (session.e <= now.getTime()) return { ok: false, code: 'EXPIRED' };
-    const row = await this.deps.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findApiKeyForAuth(session.k));
-    if (row === null || row.orgId !== session.o) return { ok: false, code: 'NOT_FOUND' };
+    const found = await this.deps.storage.read(AUTH_SCOPE, (r) => r.apiKeys.findApiKeyForConsole(session.k));
+    if (found === null || found.key.orgId !== session.o) return { ok: false, code: 'NOT_FOUND' };
+    // Signed out since this cookie was issued: it is over, wherever a copy of it is.
+    if (found.consoleSignedOutAt !== null && session.i <= Date.parse(found.consoleSignedOutAt)) {
+      return { ok: false, code: 'EXPIRED' };
+    }
+    const row = found.key;
     const reason = unusableReason(row, now.toISOString());
     if (reason !== null) return { ok: false, code: reason };
     return {
@@ -92,7 +102,12 @@ export class ConsoleSessions {
     reply.setCookie(SESSION_COOKIE, value, { ...COOKIE_OPTIONS, maxAge });
   }
 
-  end(reply: FastifyReply): void {
+  /** Signs the key out of the console: this cookie is cleared and every session issued before now ends. */
+  async end(reply: FastifyReply, auth: { orgId: string; keyId: string }): Promise<void> {
+    const at = this.deps.clock().toISOString();
+    await this.deps.storage.transaction(orgScope(auth.orgId), (tx) =>
+      tx.apiKeys.markConsoleSignOut(auth.orgId, auth.keyId, at),
+    );
     reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS);
   }
 }

@@ -118,6 +118,10 @@ export interface ApiKeyStore {
   insertApiKey(orgId: string, row: Omit<ApiKeyRow, 'orgId'>): Promise<void>;
   /** Auth path (no org known yet): lookup by key id across orgs. */
   findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null>;
+  /** Auth scope: the key's row and when it last signed out of the console (its older sessions end). */
+  findApiKeyForConsole(keyId: string): Promise<{ key: ApiKeyRow; consoleSignedOutAt: string | null } | null>;
+  /** Records a console sign-out of this key: every session it opened before `at` ends. */
+  markConsoleSignOut(orgId: string, keyId: string, at: string): Promise<void>;
   /** Auth path for legacy keys: lookup by hash of the whole plaintext. */
   findLegacyApiKeyByHash(hash: string): Promise<ApiKeyRow | null>;
   findApiKey(orgId: string, keyId: string): Promise<ApiKeyRow | null>;

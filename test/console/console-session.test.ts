@@ -136,6 +136,31 @@ describe.each(backends.map((b) => [b.name, b] as const))('console sessions on %s
     expect(toSignIn(await consoleRequest(world.app, client, 'GET', '/console'))).toBe(true);
   });
 
+  it('sign-out ends the session itself: a copy of the cookie taken before can neither read a page nor post; a new sign-in works', async () => {
+    const clock = testClock();
+    world = await httpWorld(backend, { clock });
+    const org = await orgWithKeys(world.vault, 'out-copy');
+    const { client } = await signIn(world.app, org.keys.owner);
+    const stolen = { cookies: new Map(client.cookies), csrf: client.csrf };
+    expect((await consoleRequest(world.app, stolen, 'GET', '/console/keys')).statusCode).toBe(200);
+    clock.advance(1000);
+    expect((await consoleRequest(world.app, client, 'POST', '/console/sign-out')).statusCode).toBe(303);
+    expect(client.cookies.has('orgvault_console')).toBe(false);
+    const keysBefore = (await world.vault.org(org.orgId).keys.list()).length;
+    expect(toSignIn(await consoleRequest(world.app, stolen, 'GET', '/console/keys'))).toBe(true);
+    const copy = { cookies: new Map(stolen.cookies), csrf: stolen.csrf };
+    const post = await consoleRequest(world.app, copy, 'POST', '/console/keys', {
+      role: 'owner',
+      name: 'after-sign-out',
+      expires_in: '86400',
+    });
+    expect(post.statusCode === 303 ? toSignIn(post) : post.statusCode >= 400).toBe(true);
+    expect((await world.vault.org(org.orgId).keys.list()).length).toBe(keysBefore);
+    clock.advance(1000);
+    const again = await signIn(world.app, org.keys.owner);
+    expect((await consoleRequest(world.app, again.client, 'GET', '/console/keys')).statusCode).toBe(200);
+  });
+
   it('console pages send a strict CSP, no framing, no referrer; the JSON API keeps its own headers and content types', async () => {
     world = await httpWorld(backend);
     const org = await orgWithKeys(world.vault, 'hdr');

@@ -165,8 +165,10 @@ export function keyPages(app: FastifyInstance, deps: ConsoleDeps): void {
       const ctx = contextOf(request, reply);
       const k = await orgFor(deps, request).keys.get(keyIdOf(request));
       if (k === null) throw keyNotFound();
-      const actions = usable(k)
-        ? html`<div class="actions">
+      // Keys above the caller's role cannot be rotated or revoked by it: no controls for them.
+      const actions =
+        usable(k) && roleAtMost(k.role, ctx.auth.role)
+          ? html`<div class="actions">
 <form method="post" action="/console/keys/${k.keyId}/rotate" class="inline-form">${csrfField(ctx.csrf)}
 <label for="grace_seconds">Old key keeps working for</label>
 <select id="grace_seconds" name="grace_seconds">${GRACES.map(([v, l]) => html`<option value="${v}" ${v === String(DAY) ? 'selected' : ''}>${l}</option>`)}</select>
@@ -175,7 +177,7 @@ export function keyPages(app: FastifyInstance, deps: ConsoleDeps): void {
 <p>Revoking stops this key at once${k.keyId === ctx.auth.keyId ? ', and signs you out of this console' : ''}. It cannot be undone.</p>
 <form method="post" action="/console/keys/${k.keyId}/revoke" class="inline">${csrfField(ctx.csrf)}<button type="submit" class="danger" data-action="revoke">Yes, revoke</button></form></div></details>
 </div>`
-        : '';
+          : '';
       const body = html`<p class="crumbs"><a href="/console/keys">API keys</a> / <code>${k.keyId}</code></p>
 <section class="card"><dl class="facts">
 <dt>Name</dt><dd>${k.name ?? '—'}</dd><dt>Key id</dt><dd><code>${k.keyId}</code></dd>

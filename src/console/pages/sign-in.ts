@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../../http/route-config.js';
 import type { ConsoleDeps } from '../console-deps.js';
 import { seeOther, sendPage } from '../console-deps.js';
 import { html } from '../html.js';
@@ -62,8 +63,8 @@ export function signInPages(app: FastifyInstance, deps: ConsoleDeps): void {
       schema: { hide: true },
       preHandler: app.csrfProtection,
     },
-    async (_request, reply) => {
-      deps.sessions.end(reply);
+    async (request, reply) => {
+      await deps.sessions.end(reply, callerOf(request));
       return seeOther(reply, '/console/sign-in');
     },
   );

@@ -317,6 +317,14 @@ export const PG_MIGRATIONS: PgMigration[] = [
       CREATE POLICY auth_consume ON oauth_states FOR DELETE USING (${AUTH});
     `,
   },
+  {
+    version: 7,
+    name: 'console: when each key last signed out of the console (its older sessions end)',
+    // Written in the key's org scope (tenant policy); read with the key's row in the auth scope.
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN console_signed_out_at text;
+    `,
+  },
 ];
 
 export const LATEST_PG_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -22,6 +22,17 @@ const ROTATED = sql(
 );
 // A hint for people: verification never reads it, so its write leaves the verification cache warm.
 const TOUCH = sql('key_touch', 'UPDATE api_keys SET last_used_at = ? WHERE key_id = ?', { hint: true });
+// The console's sign-out time rides along with the key's row (src/console/session.ts); no cached
+// verification decision reads it, so its write leaves the verification cache warm.
+const FOR_CONSOLE = sql(
+  'key_for_console',
+  `SELECT ${COLUMNS}, console_signed_out_at FROM api_keys WHERE key_id = ?`,
+);
+const CONSOLE_SIGN_OUT = sql(
+  'key_console_sign_out',
+  'UPDATE api_keys SET console_signed_out_at = ? WHERE org_id = ? AND key_id = ?',
+  { hint: true },
+);
 /**
  * Deployment marks (a table without tenant data, so no RLS on PostgreSQL): that a key was ever
  * issued closes bootstrap for good, even after every key is revoked, expires or goes with its org.
@@ -50,6 +61,17 @@ export class SqlApiKeyStore implements ApiKeyStore {
   async findApiKeyForAuth(keyId: string): Promise<ApiKeyRow | null> {
     const r = await this.x.get<ApiKeyColumns>(BY_ID, [keyId]);
     return r ? apiKeyFromRecord(r) : null;
+  }
+
+  async findApiKeyForConsole(
+    keyId: string,
+  ): Promise<{ key: ApiKeyRow; consoleSignedOutAt: string | null } | null> {
+    const r = await this.x.get<ApiKeyColumns & { console_signed_out_at: string | null }>(FOR_CONSOLE, [keyId]);
+    return r ? { key: apiKeyFromRecord(r), consoleSignedOutAt: r.console_signed_out_at } : null;
+  }
+
+  async markConsoleSignOut(orgId: string, keyId: string, at: string): Promise<void> {
+    await this.x.run(CONSOLE_SIGN_OUT, [at, orgId, keyId]);
   }
 
   async findLegacyApiKeyByHash(hash: string): Promise<ApiKeyRow | null> {

@@ -235,4 +235,13 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'console: when each key last signed out of the console (its older sessions end)',
+    // The console's session is an encrypted cookie; signing out records the time on the key's row,
+    // which every console request reads anyway, so a copy of an older cookie no longer opens.
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN console_signed_out_at TEXT;
+    `,
+  },
 ];
