@@ -196,11 +196,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook: no promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     const clientId = clientRequestIdOf(request.raw);
     if (clientId !== null) reply.header('x-client-request-id', clientId);
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   const logged = requestLogSampler(config.requestLogSample);
   // A callback hook, not an async one: no promise per request on the hottest hook.

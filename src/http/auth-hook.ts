@@ -90,9 +90,10 @@ export function installAuthHook(
   app.addHook('onRequest', async (request, reply) => {
     // Preflights are never blocked by auth (CORS answers them, or the 404 handler does).
     if (request.method === 'OPTIONS') return;
-    const config = request.routeOptions.config;
+    // Read once: Fastify builds a new routeOptions object on every access.
+    const { config, url } = request.routeOptions;
     // Unmatched URLs (404 handler) and public routes need no key.
-    if (request.routeOptions.url === undefined || config.public === true) return;
+    if (url === undefined || config.public === true) return;
     const permission = config.permission;
     if (permission === undefined) {
       // onRoute refuses such routes at registration; this is the belt to that brace.
