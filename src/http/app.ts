@@ -19,8 +19,11 @@ import { installAuthHook, recordDenied } from './auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import {
   createLogger,
+  LazyChildLogger,
   logFormatFor,
   loggableUrl,
+  type RequestLine,
+  requestLineLoggerOf,
   requestLogSampler,
   withSafeRequestLogging,
 } from './logger.js';
@@ -106,11 +109,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const config = options.config ?? vault.config;
   const limiter = options.limiter ?? NO_LIMITS;
   const metrics = new HttpMetrics();
+  const logger =
+    options.logger ?? createLogger(config.logLevel, undefined, { format: logFormatFor(config.logFormat) });
+  // Request lines go to createLogger's unredacted sibling (every field known-safe, see RequestLine);
+  // with any other logger they go through that logger, redaction and all.
+  const lineLogger = requestLineLoggerOf(logger);
   const app = Fastify({
     // pino's Logger is what Fastify expects; its own type is narrower than pino's declaration.
-    loggerInstance: withSafeRequestLogging(
-      options.logger ?? createLogger(config.logLevel, undefined, { format: logFormatFor(config.logFormat) }),
-    ) as FastifyBaseLogger,
+    loggerInstance: withSafeRequestLogging(logger) as FastifyBaseLogger,
     // Fastify's own two lines a request (incoming, completed), each serialising the request, are
     // replaced by one line written in onResponse below, which can be sampled or turned off.
     logController: new LogController({ disableRequestLogging: true }),
@@ -121,9 +127,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // The client's own id, when plain, travels beside it (x-client-request-id, client_request_id).
     requestIdHeader: false,
     genReqId: () => randomUUID(),
+    // Made on first use (see LazyChildLogger): most requests log only their request line.
     childLoggerFactory: (logger, bindings, opts, rawReq) => {
       const clientId = clientRequestIdOf(rawReq);
-      return logger.child(clientId === null ? bindings : { ...bindings, client_request_id: clientId }, opts);
+      return new LazyChildLogger(
+        logger as Logger,
+        clientId === null ? bindings : { ...bindings, client_request_id: clientId },
+        opts as Record<string, unknown>,
+      ) as unknown as FastifyBaseLogger;
     },
     routerOptions: { maxParamLength: 200 },
     // Bad URL encodings and over-long path segments never reach a route: answer them as problems too.
@@ -185,11 +196,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook: no promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     const clientId = clientRequestIdOf(request.raw);
     if (clientId !== null) reply.header('x-client-request-id', clientId);
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   const logged = requestLogSampler(config.requestLogSample);
   // A callback hook, not an async one: no promise per request on the hottest hook.
@@ -197,21 +210,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const elapsed = reply.elapsedTime;
-    metrics.requests.inc({ method: request.method, route, status: String(status) });
-    metrics.duration.observe({ method: request.method, route }, elapsed / 1000);
-    // The line carries what a reader needs and nothing to serialise: the request id comes with the
-    // request's logger, the URL without its query (a key or an OAuth code may sit there).
+    metrics.recordRequest(request.method, route, status, elapsed / 1000);
+    // The line carries what a reader needs and nothing to serialise: the URL without its query (a
+    // key or an OAuth code may sit there), the client's request id only when plain.
     if (logged(status)) {
-      request.log.info(
-        {
-          method: request.method,
-          url: loggableUrl(request.url),
-          route,
-          status,
-          ms: Math.round(elapsed * 10) / 10,
-        },
-        'request completed',
-      );
+      const line: RequestLine = {
+        reqId: request.id,
+        method: request.method,
+        url: loggableUrl(request.url) ?? '',
+        route,
+        status,
+        ms: Math.round(elapsed * 10) / 10,
+      };
+      if (lineLogger === undefined) {
+        const { reqId: _bound, ...rest } = line;
+        request.log.info(rest, 'request completed');
+      } else {
+        const clientId = clientRequestIdOf(request.raw);
+        if (clientId !== null) line.client_request_id = clientId;
+        lineLogger.info(line, 'request completed');
+      }
     }
     done();
   });

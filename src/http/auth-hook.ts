@@ -90,9 +90,10 @@ export function installAuthHook(
   app.addHook('onRequest', async (request, reply) => {
     // Preflights are never blocked by auth (CORS answers them, or the 404 handler does).
     if (request.method === 'OPTIONS') return;
-    const config = request.routeOptions.config;
+    // Read once: Fastify builds a new routeOptions object on every access.
+    const { config, url } = request.routeOptions;
     // Unmatched URLs (404 handler) and public routes need no key.
-    if (request.routeOptions.url === undefined || config.public === true) return;
+    if (url === undefined || config.public === true) return;
     const permission = config.permission;
     if (permission === undefined) {
       // onRoute refuses such routes at registration; this is the belt to that brace.
@@ -112,13 +113,17 @@ export function installAuthHook(
       return;
     }
     const key = presentedKey(request);
-    // Taken before any read of this request: whatever is cached under it is at least this fresh.
-    const token = storage.changeToken ? storage.changeToken() : null;
-    request.storageToken = token;
+    // Taken before any read of this request: whatever is cached under them is at least this fresh.
+    // Both from one read of the storage where it can (one PRAGMA a request on SQLite).
+    const tokens = storage.changeTokens ? storage.changeTokens() : null;
+    request.storageToken = tokens !== null ? tokens.data : storage.changeToken ? storage.changeToken() : null;
     const result =
       key === null
         ? ({ ok: false, code: 'MISSING' } as const)
-        : await internals.keyVerifier.verify(key, internals.keyVerifier.changeToken());
+        : await internals.keyVerifier.verify(
+            key,
+            tokens !== null ? tokens.auth : internals.keyVerifier.changeToken(),
+          );
     if (!result.ok) {
       // One unlabelled counter: /metrics is public, and a reason label would tell a caller what
       // its 401 hides (e.g. that the key it holds was revoked). The reason is in the operator log only.

@@ -74,6 +74,35 @@ export function logFormatFor(
 }
 
 /**
+ * The request line's own logger per logger made here: the same level, times and destination, but
+ * no redaction. Redaction of `*.` paths runs a wildcard stringifier on every field of every line,
+ * most of a request line's cost; the request line needs none because every field of it is built by
+ * the server from known-safe values (see RequestLine). Everything else goes through the redacting
+ * logger.
+ */
+const requestLineLoggers = new WeakMap<Logger, Logger>();
+
+/**
+ * The one line written per request, field by field: nothing here is client-chosen free text but the
+ * path (its query dropped, see loggableUrl) and a client request id that passed its plain-id check.
+ * Add a field only if it can never carry a secret.
+ */
+export interface RequestLine {
+  reqId: string;
+  client_request_id?: string;
+  method: string;
+  url: string;
+  route: string;
+  status: number;
+  ms: number;
+}
+
+/** The unredacted sibling of a logger made by createLogger; undefined for any other logger. */
+export function requestLineLoggerOf(logger: Logger): Logger | undefined {
+  return requestLineLoggers.get(logger);
+}
+
+/**
  * The server's logger: ISO-8601 times, redaction of every secret path. `destination` lets tests read
  * what would have been logged; `pretty` renders lines for a person (in-process, after redaction, so
  * it sees only what a JSON line would carry).
@@ -89,21 +118,23 @@ export function createLogger(
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { req: serializeRequest },
   };
-  if (options.format === 'pretty') {
-    const stream = pretty({
-      destination: destination ?? 1,
-      colorize: destination === undefined && process.stdout.isTTY === true,
-      translateTime: false,
-      ignore: 'pid,hostname',
-      singleLine: true,
-      sync: true,
-    });
-    return pino(base, stream);
-  }
   // stdout by default through an asynchronous writer: a synchronous write a line was the largest
   // part of a request line's cost; lines written while one write is in flight go out together, and
   // pino flushes what is pending when the process exits.
-  return pino(base, destination ?? pino.destination({ dest: 1, sync: false }));
+  const stream =
+    options.format === 'pretty'
+      ? pretty({
+          destination: destination ?? 1,
+          colorize: destination === undefined && process.stdout.isTTY === true,
+          translateTime: false,
+          ignore: 'pid,hostname',
+          singleLine: true,
+          sync: true,
+        })
+      : (destination ?? pino.destination({ dest: 1, sync: false }));
+  const logger = pino(base, stream);
+  requestLineLoggers.set(logger, pino({ level, timestamp: stdTimeFunctions.isoTime }, stream));
+  return logger;
 }
 
 /**
@@ -122,4 +153,66 @@ export function requestLogSampler(sample: number): (status: number) => boolean {
  */
 export function withSafeRequestLogging(logger: Logger): Logger {
   return logger.child({}, { serializers: { req: serializeRequest } });
+}
+
+/**
+ * `request.log`, made on its first use. Fastify makes a child logger per request, and a pino child
+ * runs its bindings through the redacting stringifiers (and sets its level) when made: work per
+ * request that most requests never use, since their one line goes through the request-line logger.
+ * A request that does log (a refusal, an error) gets the very child Fastify would have made.
+ */
+export class LazyChildLogger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: Record<string, unknown>,
+  ) {}
+
+  private get real(): Logger {
+    this.made ??= this.parent.child(this.bindings, this.options);
+    return this.made;
+  }
+
+  get level(): string {
+    return this.real.level;
+  }
+
+  set level(level: string) {
+    this.real.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.real.isLevelEnabled(level);
+  }
+
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger {
+    return this.real.child(bindings, options);
+  }
+
+  private log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
+    const real = this.real;
+    (real[level] as (...a: unknown[]) => void).apply(real, args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.log('trace', args);
+  }
+  silent(): void {}
 }

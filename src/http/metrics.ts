@@ -1,5 +1,13 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+/** Bound on remembered label sets; past it the memory starts over (the series stay in the registry). */
+const MAX_BOUND_SERIES = 4096;
+
+interface BoundSeries {
+  requests: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
 /**
  * Prometheus metrics of one app (its own registry: two apps in one process never share counters).
  * Labels are route templates, methods and statuses only: never an org id, key id, raw URL, anything
@@ -10,6 +18,11 @@ export class HttpMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly duration: Histogram<'method' | 'route'>;
   readonly authFailures: Counter;
+  /**
+   * The counter and histogram children per (method, route, status), bound once: `inc(labels)` hashes
+   * and sorts its label object on every call, a measurable share of a cheap request.
+   */
+  private readonly bound = new Map<string, BoundSeries>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'orgvault_' });
@@ -31,5 +44,21 @@ export class HttpMetrics {
       help: 'Refused authentications, every reason counted together',
       registers: [this.registry],
     });
+  }
+
+  /** Counts one answered request and its duration (seconds). */
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const id = `${method} ${status} ${route}`;
+    let series = this.bound.get(id);
+    if (series === undefined) {
+      if (this.bound.size >= MAX_BOUND_SERIES) this.bound.clear();
+      series = {
+        requests: this.requests.labels({ method, route, status: String(status) }),
+        duration: this.duration.labels({ method, route }),
+      };
+      this.bound.set(id, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
   }
 }

@@ -37,6 +37,11 @@ export interface Storage {
    * caches under, so the writes of ordinary traffic (installs, credential stores) do not empty it.
    */
   authChangeToken?(): string;
+  /**
+   * Optional, with both of the above: the two tokens from one read, as changeToken() and
+   * authChangeToken() would answer at this moment (the HTTP auth hook needs both per request).
+   */
+  changeTokens?(): { data: string; auth: string };
   close(): Promise<void>;
 }
 

@@ -41,6 +41,23 @@ describe.each(backends.map((b) => [b.name, b] as const))('caches on %s', (_name,
     expect((await call(world.app, 'GET', '/v1/me', { key: k.apiKey })).statusCode).toBe(401);
   });
 
+  it('each listed module is, byte for byte, what GET of that one module answers', async () => {
+    world = await httpWorld(backend);
+    const k = await world.vault.org().keys.create({ role: 'viewer' });
+    await world.vault.org().modules.install(manifest('weather/openweather'));
+    await world.vault.org().modules.install(manifest('calendar/google'));
+    await world.vault.system.recordUsage('default', 'weather/openweather');
+    const listed = (await call(world.app, 'GET', '/v1/modules', { key: k.apiKey })).json().modules as {
+      module_id: string;
+    }[];
+    expect(listed.map((m) => m.module_id)).toEqual(['calendar/google', 'weather/openweather']);
+    for (const m of listed) {
+      const one = await call(world.app, 'GET', `/v1/modules/${m.module_id}`, { key: k.apiKey });
+      expect(one.statusCode).toBe(200);
+      expect(JSON.stringify(m)).toBe(JSON.stringify(one.json()));
+    }
+  });
+
   it('the module list reflects library writes and writes from another process at once', async () => {
     world = await httpWorld(backend);
     const k = await world.vault.org().keys.create({ role: 'viewer' });

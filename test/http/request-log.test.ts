@@ -160,6 +160,78 @@ describe.each(backends.map((b) => [b.name, b] as const))('request log lines on %
     expect(lines.join('')).not.toContain(apiKey);
   });
 
+  it('the request line (written without redaction) carries only its known-safe fields, never a header, query or body', async () => {
+    const lines: string[] = [];
+    const { app, vault } = await appWith(lines, 'info');
+    const key = await vault.org().keys.create({ role: 'viewer' });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/modules?api_key=${encodeURIComponent(key.apiKey)}`,
+      headers: {
+        'x-api-key': key.apiKey,
+        'x-request-id': 'client-42',
+        cookie: 'sid=line-cookie-secret',
+        authorization: 'Basic bGluZS1hdXRoLXNlY3JldA==',
+      },
+    });
+    // Both a header key and a query key: the query is refused (ambiguous) or ignored; either way logged.
+    const requestId = res.headers['x-request-id'];
+    const line = parsed(lines).find((l) => l.msg === 'request completed');
+    expect(line).toBeDefined();
+    expect(Object.keys(line ?? {}).sort()).toEqual(
+      [
+        'client_request_id',
+        'hostname',
+        'level',
+        'method',
+        'ms',
+        'msg',
+        'pid',
+        'reqId',
+        'route',
+        'status',
+        'time',
+        'url',
+      ].sort(),
+    );
+    expect(line).toMatchObject({
+      reqId: requestId,
+      client_request_id: 'client-42',
+      method: 'GET',
+      url: '/v1/modules?[redacted]',
+      route: '/v1/modules',
+      status: res.statusCode,
+    });
+    const text = lines.join('');
+    for (const leaked of [
+      key.apiKey,
+      encodeURIComponent(key.apiKey),
+      'line-cookie-secret',
+      'bGluZS1hdXRoLXNlY3JldA==',
+    ]) {
+      expect(text).not.toContain(leaked);
+    }
+    // A client request id that is not plain is neither echoed nor logged.
+    await app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': `ovk_${'a'.repeat(20)} x` },
+    });
+    expect(lines.join('')).not.toContain('a'.repeat(20));
+    // request.log (made on first use) still binds the request id and the client's id to its lines.
+    const refused = await app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { 'x-request-id': 'client-43' },
+    });
+    expect(refused.statusCode).toBe(401);
+    expect(parsed(lines).find((l) => l.msg === 'authentication refused')).toMatchObject({
+      reqId: refused.headers['x-request-id'],
+      client_request_id: 'client-43',
+      reason: 'MISSING',
+    });
+  });
+
   it('ORGVAULT_REQUEST_LOG_SAMPLE=0 writes no request line, but a server error is still logged', async () => {
     const lines: string[] = [];
     const { app } = await appWith(lines, 'info', { requestLogSample: 0 });

@@ -59,4 +59,37 @@ describe('in-memory sliding window', () => {
     expect(await store.peek('a', 1, 60_000)).toEqual({ ok: true });
     expect((await store.peek('c', 1, 60_000)).ok).toBe(false);
   });
+
+  it('a long log whose expired front is dropped in place answers exactly as a plain sliding log', async () => {
+    const clock = clockAt(0);
+    const store = new MemoryWindowStore(clock);
+    const limit = 3_000;
+    const window = 1_000;
+    // The reference: every accepted time in a plain array, filtered on each call.
+    let reference: number[] = [];
+    let accepted = 0;
+    let refused = 0;
+    // 5 a millisecond for 4 s: the front expires in batches of thousands, and is cut off in place.
+    for (let t = 0; t < 4_000; t++) {
+      for (let i = 0; i < 5; i++) {
+        reference = reference.filter((at) => at > clock() - window);
+        const expected =
+          reference.length < limit
+            ? { ok: true }
+            : {
+                ok: false,
+                retryAfterMs: Math.max(1, (reference[reference.length - limit] ?? 0) + window - clock()),
+              };
+        const got = await store.take('k', limit, window);
+        expect(got).toEqual(expected);
+        if (got.ok) {
+          reference.push(clock());
+          accepted++;
+        } else refused++;
+      }
+      clock.advance(1);
+    }
+    expect(accepted).toBeGreaterThan(limit * 2);
+    expect(refused).toBeGreaterThan(0);
+  });
 });

@@ -69,9 +69,11 @@ export class SqliteStorage implements Storage {
   private closed = false;
   /** Commits made through this object (the in-memory mode's change token). */
   private commits = 0;
-  private readonly dataVersion: Statement<[], { data_version: number }> | null;
-  /** The writer's data_version: it moves on commits of other connections only, never on its own. */
-  private readonly writerDataVersion: Statement<[], { data_version: number }> | null;
+  /**
+   * The writer's data_version (plucked: the number, no row object): it moves on commits of other
+   * connections only, never on its own. With this storage's own commit count it is the change token.
+   */
+  private readonly writerDataVersion: Statement<[], number> | null;
   /** Commits of this storage that wrote a table key verification depends on. */
   private authCommits = 0;
   /** Whether the running transaction wrote such a table. */
@@ -93,10 +95,7 @@ export class SqliteStorage implements Storage {
       else cb();
     });
     this.readRepos = reader ? repositoriesOf(new SqliteExecutor(reader), (cb) => cb()) : this.writeRepos;
-    this.dataVersion = reader ? reader.prepare<[], { data_version: number }>('PRAGMA data_version') : null;
-    this.writerDataVersion = reader
-      ? writer.prepare<[], { data_version: number }>('PRAGMA data_version')
-      : null;
+    this.writerDataVersion = reader ? writer.prepare<[], number>('PRAGMA data_version').pluck() : null;
     if (reader) {
       // Checkpoints follow what was written, not a timer: a timer never runs while a tight loop of
       // awaits keeps the event loop busy, and then the WAL grows without bound (issue 14: 20 GB for
@@ -179,13 +178,13 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * SQLite's data_version on the reader changes whenever another connection (our writer, or any
-   * other process) commits; the in-memory mode has no reader and no other process, so it counts
-   * its own commits.
+   * Moves whenever anything is committed: another connection's commit (the CLI, another process)
+   * moves the writer's data_version, a commit of this storage moves its own count. (The reader's
+   * data_version would move on both, but that is a second PRAGMA per request where the auth token
+   * needs the writer's anyway.) The in-memory mode has no other process: its own commits.
    */
   changeToken(): string {
-    if (this.closed) throw new Error('storage is closed');
-    return this.dataVersion === null ? `c${this.commits}` : `v${this.dataVersion.get()?.data_version}`;
+    return this.changeTokens().data;
   }
 
   /**
@@ -195,9 +194,14 @@ export class SqliteStorage implements Storage {
    * connection and no other process: its commits of those tables only.
    */
   authChangeToken(): string {
+    return this.changeTokens().auth;
+  }
+
+  /** Both tokens from one read of data_version (the HTTP auth hook takes both per request). */
+  changeTokens(): { data: string; auth: string } {
     if (this.closed) throw new Error('storage is closed');
-    const foreign = this.writerDataVersion === null ? 0 : this.writerDataVersion.get()?.data_version;
-    return `a${foreign}:${this.authCommits}`;
+    const foreign = this.writerDataVersion === null ? 0 : this.writerDataVersion.get();
+    return { data: `v${foreign}:${this.commits}`, auth: `a${foreign}:${this.authCommits}` };
   }
 
   async close(): Promise<void> {
