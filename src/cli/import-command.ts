@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { importNexus, type NexusImportResult } from '../importers/nexus/import-nexus.js';
 import type { ModuleRef } from '../importers/nexus/plan.js';
 import { EXIT, printJson, withVault } from './context.js';
+import { progressFor } from './progress.js';
 
 interface ImportOpts {
   registry: string;
@@ -76,13 +77,18 @@ export function registerImportCommand(program: Command): void {
     )
     .action(async (opts: ImportOpts) => {
       await withVault(async (vault) => {
+        const progress = progressFor(opts.dryRun ? 'checking NEXUS import' : 'importing NEXUS', opts);
         const result = await importNexus(vault, {
           registry: opts.registry,
           credentials: opts.credentials,
           apiKeys: opts.apiKeys,
           nexusKey: opts.nexusKey,
           dryRun: opts.dryRun,
-        });
+          onProgress: (done, total, item) => {
+            if (done === 0) progress.start(total);
+            else progress.tick(1, item);
+          },
+        }).finally(() => progress.stop());
         if (opts.json) printJson(result.report);
         else printSummary(result);
         if (result.report.unreadable_credentials.length > 0) process.exitCode = EXIT.partial;
