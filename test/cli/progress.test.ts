@@ -185,3 +185,33 @@ describe.each(backends.map((b) => [b.name, b] as const))('importNexus onProgress
 });
 
 const countPresent = (p: Record<string, number>) => Object.values(p).reduce((a, b) => a + b, 0);
+
+describe('progress of npm run bench -- --scale: the fill counted on a terminal, nothing on stderr otherwise', () => {
+  // The smallest scale run (50 orgs measured, filled to 60) with --quick: about 30 s on a loaded machine.
+  const bench = (flags: string) =>
+    [process.execPath, '--import', 'tsx', join(ROOT, 'bench/run.ts'), '--scale=60', '--quick', flags].join(' ');
+
+  it('on a terminal both fills are counted to their totals before the table', async () => {
+    const options = { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TERM: 'xterm' } };
+    const { stdout } = await run('script', ['-qec', bench(''), '/dev/null'], options);
+    expect(counts(stdout, 'filling 50 orgs').at(-1)).toEqual([50, 50]);
+    expect(counts(stdout, 'filling to 60 orgs').at(-1)).toEqual([10, 10]);
+    expect(stdout.indexOf('filling to 60 orgs')).toBeLessThan(stdout.indexOf('orgvault bench --scale'));
+    expect(stdout).toMatch(/modules\.get\s+[\d,]+\s+[\d,]+/);
+  });
+
+  it('with --json through a pipe: stderr stays empty and the last line is the JSON summary', async () => {
+    const [cmd, ...args] = bench('--json').split(' ');
+    const { stdout, stderr } = await run(cmd as string, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(stderr).toBe('');
+    const last = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+      module_rows: { small: number; large: number };
+      ops: Record<string, { small: { ops_per_s: number }; large: { ops_per_s: number } }>;
+    };
+    expect(last.module_rows).toEqual({ small: 5000, large: 6000 });
+    expect(last.ops['modules.get']?.large.ops_per_s).toBeGreaterThan(0);
+  });
+});
