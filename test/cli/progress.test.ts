@@ -188,8 +188,8 @@ const countPresent = (p: Record<string, number>) => Object.values(p).reduce((a, 
 
 describe('progress of npm run bench -- --scale: the fill counted on a terminal, nothing on stderr otherwise', () => {
   // The smallest scale run (50 orgs measured, filled to 60) with --quick: about 30 s on a loaded machine.
-  const bench = (flags: string) =>
-    [process.execPath, '--import', 'tsx', join(ROOT, 'bench/run.ts'), '--scale=60', '--quick', flags].join(' ');
+  const scale = ['--import', 'tsx', join(ROOT, 'bench/run.ts'), '--scale=60', '--quick'];
+  const bench = (flags: string) => [process.execPath, ...scale, flags].join(' ');
 
   it('on a terminal both fills are counted to their totals before the table', async () => {
     const options = { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TERM: 'xterm' } };
