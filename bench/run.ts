@@ -25,7 +25,8 @@ const scaleArg = process.argv.find((arg) => arg === '--scale' || arg.startsWith(
 async function main(): Promise<void> {
   if (scaleArg !== undefined) {
     const { runScale } = await import('./scale.js');
-    return runScale(scaleArg === '--scale' ? 10_000 : Number(scaleArg.slice('--scale='.length)));
+    const orgs = scaleArg === '--scale' ? 10_000 : Number(scaleArg.slice('--scale='.length));
+    return runScale(orgs, { json, quick });
   }
   if (engineArg === 'postgres') return runPostgres();
   if (engineArg !== 'sqlite') throw new Error(`unknown --engine ${engineArg} (sqlite | postgres)`);

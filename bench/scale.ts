@@ -4,12 +4,15 @@
  * (default 10,000 orgs: 1M module rows, 200k credentials), through orgvault's own API (every
  * install with its audit row). Prints per operation both rates and the cost ratio (small/large) for
  * orgvault and for its floor, then the database size and the process RSS. A smaller <orgs> gives a
- * quick run; the full fill takes a while on a loaded machine.
+ * quick run; the full fill takes a while on a loaded machine, so on a terminal a bar counts the orgs
+ * filled (nothing on stderr with --json or through a pipe). --quick measures in fewer, shorter rounds;
+ * --json ends with one JSON line {"engine", "module_rows", "ops": {name: {small, large}}, ...}.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Progress, progressFor } from '../src/cli/progress.js';
 import { openVault, type Vault } from '../src/vault.js';
 import { authCases } from './auth-cases.js';
 import type { Dataset } from './dataset.js';
@@ -41,8 +44,8 @@ function manifestFor(moduleId: string, i: number) {
 }
 
 /** Orgs [from, to) with their modules and credentials, installed through the library. */
-async function fill(vault: Vault, from: number, to: number): Promise<void> {
-  const started = performance.now();
+async function fill(vault: Vault, from: number, to: number, progress: Progress): Promise<void> {
+  progress.start(to - from);
   for (let i = from; i < to; i++) {
     const org = orgName(i);
     await vault.system.createOrg(org);
@@ -52,11 +55,9 @@ async function fill(vault: Vault, from: number, to: number): Promise<void> {
       if (j < CREDENTIALS_PER_ORG)
         await vault.org(org).credentials.store(mod, { api_key: `secret-${org}-${j}` });
     }
-    if ((i + 1) % 500 === 0) {
-      const s = Math.round((performance.now() - started) / 1000);
-      process.stderr.write(`  filled ${(i + 1).toLocaleString('en-US')} orgs (${s} s)\n`);
-    }
+    progress.tick(1, org);
   }
+  progress.stop();
 }
 
 /** The pairs of orgs [0, orgs), shuffled deterministically (consecutive operations touch different rows). */
@@ -96,13 +97,21 @@ const sizeOf = (path: string) => {
   return total;
 };
 
-async function measureAll(cases: BenchCase[]): Promise<Record<string, CaseResult>> {
+export interface ScaleOptions {
+  /** One JSON line at the end (and no bar). */
+  json?: boolean;
+  /** Fewer, shorter rounds: a quick look, noisier figures. */
+  quick?: boolean;
+}
+
+async function measureAll(cases: BenchCase[], quick: boolean): Promise<Record<string, CaseResult>> {
   const out: Record<string, CaseResult> = {};
-  for (const c of cases) out[c.name] = await measure(c, { rounds: 5, roundMs: 300 });
+  const rounds = quick ? { rounds: 3, roundMs: 150 } : { rounds: 5, roundMs: 300 };
+  for (const c of cases) out[c.name] = await measure(c, rounds);
   return out;
 }
 
-export async function runScale(orgs: number): Promise<void> {
+export async function runScale(orgs: number, options: ScaleOptions = {}): Promise<void> {
   if (!Number.isInteger(orgs) || orgs < SMALL_ORGS) {
     throw new Error(`--scale=<orgs> takes an integer of at least ${SMALL_ORGS}`);
   }
@@ -115,16 +124,18 @@ export async function runScale(orgs: number): Promise<void> {
     warn: () => {},
   });
   try {
-    await fill(vault, 0, SMALL_ORGS);
+    const quick = options.quick === true;
+    await fill(vault, 0, SMALL_ORGS, progressFor(`filling ${SMALL_ORGS} orgs`, options));
     const small = dataset(SMALL_ORGS);
     // Keys are made once, in the first orgs; verification is measured against them at both sizes.
     const auth = await authCases(vault, path, small.orgs);
-    const before = await measureAll([...sqliteCases(vault, path, small), ...auth]);
+    const before = await measureAll([...sqliteCases(vault, path, small), ...auth], quick);
     const smallBytes = sizeOf(path);
     const t0 = performance.now();
-    await fill(vault, SMALL_ORGS, orgs);
+    const label = `filling to ${orgs.toLocaleString('en-US')} orgs`;
+    await fill(vault, SMALL_ORGS, orgs, progressFor(label, options));
     const fillSeconds = Math.round((performance.now() - t0) / 1000);
-    const after = await measureAll([...sqliteCases(vault, path, dataset(orgs)), ...auth]);
+    const after = await measureAll([...sqliteCases(vault, path, dataset(orgs)), ...auth], quick);
     const rows = (orgs * MODULES_PER_ORG).toLocaleString('en-US');
     process.stdout.write(
       `orgvault bench --scale: engine=sqlite, ${(SMALL_ORGS * MODULES_PER_ORG).toLocaleString('en-US')} vs ${rows} module rows, ${(orgs * CREDENTIALS_PER_ORG).toLocaleString('en-US')} credentials (fill ${fillSeconds} s); cost = small ops/s / large ops/s (1.00: flat)\n`,
@@ -159,6 +170,20 @@ export async function runScale(orgs: number): Promise<void> {
     process.stdout.write(
       `database: ${mb(smallBytes)} small, ${mb(sizeOf(path))} large (file + WAL); RSS ${mb(process.memoryUsage().rss)}\n`,
     );
+    if (options.json) {
+      const ops = Object.fromEntries(
+        Object.keys(before).map((name) => [name, { small: before[name], large: after[name] }]),
+      );
+      const summary = {
+        engine: 'sqlite',
+        module_rows: { small: SMALL_ORGS * MODULES_PER_ORG, large: orgs * MODULES_PER_ORG },
+        fill_s: fillSeconds,
+        ops,
+        database_bytes: { small: smallBytes, large: sizeOf(path) },
+        rss_bytes: process.memoryUsage().rss,
+      };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    }
   } finally {
     await vault.close();
     rmSync(dir, { recursive: true, force: true });

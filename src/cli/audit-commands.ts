@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { auditExportLine } from '../audit/audit-event-json.js';
 import { internalsOf } from '../vault-internals.js';
 import { CliError, EXIT, printJson, withVault } from './context.js';
+import { exitCodes } from './help.js';
 
 /** Reads a checkpoint file (the JSON of GET /v1/audit/checkpoint); a missing or non-JSON file is a user error. */
 function readCheckpointFile(file: string): unknown {
@@ -40,63 +41,65 @@ function writeLine(line: string): Promise<void> {
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('audit trail');
 
-  audit
-    .command('verify')
-    .description(
-      "check an organization's audit hash chain (detects edited, deleted or reordered events); with " +
-        '--checkpoint, also that it still holds the events a signed checkpoint saw (detects a deleted tail)',
-    )
-    .requiredOption('--org <org_id>', 'organization id')
-    .option('--checkpoint <file>', 'a checkpoint saved from GET /v1/audit/checkpoint')
-    .option('--json', 'print JSON')
-    .action(async (opts: { org: string; checkpoint?: string; json?: boolean }) => {
-      const checkpoint = opts.checkpoint === undefined ? undefined : readCheckpointFile(opts.checkpoint);
-      await withVault(async (vault) => {
-        await internalsOf(vault).orgs.require(vault.org(opts.org).orgId);
-        if (checkpoint === undefined) {
-          const result = await vault.system.verifyAuditChain(opts.org);
-          if (opts.json) {
-            printJson({
-              org_id: opts.org,
-              ok: result.ok,
-              events: result.events,
-              broken_at: result.brokenAt ?? null,
-              reason: result.reason ?? null,
-            });
-          } else if (result.ok) {
-            process.stdout.write(`audit chain of ${opts.org} is intact (${result.events} events)\n`);
-          }
-          if (!result.ok) {
-            process.stderr.write(
-              `orgvault: audit chain of ${opts.org} is broken at event ${result.brokenAt}: ${result.reason}\n`,
-            );
-            process.exitCode = EXIT.userError;
-          }
-          return;
-        }
-        const result = await vault.system.verifyAuditCheckpoint(opts.org, checkpoint);
+  exitCodes(
+    audit
+      .command('verify')
+      .description(
+        "check an organization's audit hash chain (detects edited, deleted or reordered events); with " +
+          '--checkpoint, also that it still holds the events a signed checkpoint saw (detects a deleted tail)',
+      )
+      .requiredOption('--org <org_id>', 'organization id')
+      .option('--checkpoint <file>', 'a checkpoint saved from GET /v1/audit/checkpoint')
+      .option('--json', 'print JSON'),
+    '0 intact (and holding the checkpoint), 1 broken, the checkpoint does not hold, or an error (one line on stderr), 2 bad usage.',
+  ).action(async (opts: { org: string; checkpoint?: string; json?: boolean }) => {
+    const checkpoint = opts.checkpoint === undefined ? undefined : readCheckpointFile(opts.checkpoint);
+    await withVault(async (vault) => {
+      await internalsOf(vault).orgs.require(vault.org(opts.org).orgId);
+      if (checkpoint === undefined) {
+        const result = await vault.system.verifyAuditChain(opts.org);
         if (opts.json) {
           printJson({
             org_id: opts.org,
             ok: result.ok,
-            events: result.chain?.events ?? null,
-            checkpoint_seq: result.ok ? result.checkpoint.seq : null,
-            code: result.ok ? null : result.code,
-            broken_at: result.chain?.brokenAt ?? null,
-            reason: result.ok ? null : result.reason,
+            events: result.events,
+            broken_at: result.brokenAt ?? null,
+            reason: result.reason ?? null,
           });
         } else if (result.ok) {
-          process.stdout.write(
-            `audit chain of ${opts.org} is intact (${result.chain.events} events) and holds the checkpoint ` +
-              `of ${result.checkpoint.at} (event ${result.checkpoint.seq}, key ${result.checkpoint.keyId})\n`,
-          );
+          process.stdout.write(`audit chain of ${opts.org} is intact (${result.events} events)\n`);
         }
         if (!result.ok) {
-          process.stderr.write(`orgvault: audit checkpoint of ${opts.org} does not hold: ${result.reason}\n`);
+          process.stderr.write(
+            `orgvault: audit chain of ${opts.org} is broken at event ${result.brokenAt}: ${result.reason}\n`,
+          );
           process.exitCode = EXIT.userError;
         }
-      });
+        return;
+      }
+      const result = await vault.system.verifyAuditCheckpoint(opts.org, checkpoint);
+      if (opts.json) {
+        printJson({
+          org_id: opts.org,
+          ok: result.ok,
+          events: result.chain?.events ?? null,
+          checkpoint_seq: result.ok ? result.checkpoint.seq : null,
+          code: result.ok ? null : result.code,
+          broken_at: result.chain?.brokenAt ?? null,
+          reason: result.ok ? null : result.reason,
+        });
+      } else if (result.ok) {
+        process.stdout.write(
+          `audit chain of ${opts.org} is intact (${result.chain.events} events) and holds the checkpoint ` +
+            `of ${result.checkpoint.at} (event ${result.checkpoint.seq}, key ${result.checkpoint.keyId})\n`,
+        );
+      }
+      if (!result.ok) {
+        process.stderr.write(`orgvault: audit checkpoint of ${opts.org} does not hold: ${result.reason}\n`);
+        process.exitCode = EXIT.userError;
+      }
     });
+  });
 
   audit
     .command('export')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { diagnoseStorage, engineOf, type StorageFinding } from '../storage/engines.js';
 import { printJson } from './context.js';
+import { exitCodes } from './help.js';
 
 type Finding = StorageFinding;
 
@@ -12,27 +13,28 @@ type Finding = StorageFinding;
  * carry a password.
  */
 export function registerDoctorCommand(program: Command): void {
-  program
-    .command('doctor')
-    .description('check the database setup (PostgreSQL: row-level security and roles) without starting')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const config = loadConfig();
-      const engine = engineOf(config.databaseUrl);
-      const findings: Finding[] = await diagnoseStorage(config.databaseUrl, config.databaseOwnerUrl);
-      if (config.redisUrl) findings.push(await checkRedis(config.redisUrl));
-      const ok = findings.every((f) => f.ok);
-      if (opts.json) printJson({ ok, engine, checks: findings });
-      else {
-        process.stdout.write(`engine: ${engine}\n`);
-        for (const f of findings)
-          process.stdout.write(`${f.ok ? 'ok  ' : 'FAIL'}  ${f.check}: ${f.detail}\n`);
-        process.stdout.write(
-          ok ? 'all checks passed\n' : 'some checks FAILED: the server would refuse to start\n',
-        );
-      }
-      if (!ok) process.exitCode = 1;
-    });
+  exitCodes(
+    program
+      .command('doctor')
+      .description('check the database setup (PostgreSQL: row-level security and roles) without starting')
+      .option('--json', 'print the result as JSON'),
+    '0 every check passed, 1 a check failed or an error (one line on stderr), 2 bad usage.',
+  ).action(async (opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const engine = engineOf(config.databaseUrl);
+    const findings: Finding[] = await diagnoseStorage(config.databaseUrl, config.databaseOwnerUrl);
+    if (config.redisUrl) findings.push(await checkRedis(config.redisUrl));
+    const ok = findings.every((f) => f.ok);
+    if (opts.json) printJson({ ok, engine, checks: findings });
+    else {
+      process.stdout.write(`engine: ${engine}\n`);
+      for (const f of findings) process.stdout.write(`${f.ok ? 'ok  ' : 'FAIL'}  ${f.check}: ${f.detail}\n`);
+      process.stdout.write(
+        ok ? 'all checks passed\n' : 'some checks FAILED: the server would refuse to start\n',
+      );
+    }
+    if (!ok) process.exitCode = 1;
+  });
 }
 
 /** Several nodes share rate-limit counters through Redis: say whether it answers (never its URL). */

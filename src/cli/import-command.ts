@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { importNexus, type NexusImportResult } from '../importers/nexus/import-nexus.js';
 import type { ModuleRef } from '../importers/nexus/plan.js';
 import { EXIT, printJson, withVault } from './context.js';
+import { exitCodes } from './help.js';
+import { progressFor } from './progress.js';
 
 interface ImportOpts {
   registry: string;
@@ -61,7 +63,7 @@ function printSummary(result: NexusImportResult): void {
 }
 
 export function registerImportCommand(program: Command): void {
-  program
+  const command = program
     .command('import-nexus')
     .description('import a NEXUS deployment (modules, credentials, API keys) in one transaction')
     .requiredOption('--registry <db>', "NEXUS's module_registry.db (opened read-only)")
@@ -69,23 +71,27 @@ export function registerImportCommand(program: Command): void {
     .option('--api-keys <db>', "NEXUS's api_keys.db (org-scoped NEXUS; opened read-only)")
     .requiredOption('--nexus-key <fernet key>', "NEXUS's MODULE_ENCRYPTION_KEY")
     .option('--dry-run', 'report what would be imported; write nothing')
-    .option('--json', 'print the report as JSON')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 everything imported, 3 some credentials unreadable (all the rest imported), 1 error.',
-    )
-    .action(async (opts: ImportOpts) => {
-      await withVault(async (vault) => {
-        const result = await importNexus(vault, {
-          registry: opts.registry,
-          credentials: opts.credentials,
-          apiKeys: opts.apiKeys,
-          nexusKey: opts.nexusKey,
-          dryRun: opts.dryRun,
-        });
-        if (opts.json) printJson(result.report);
-        else printSummary(result);
-        if (result.report.unreadable_credentials.length > 0) process.exitCode = EXIT.partial;
-      });
+    .option('--json', 'print the report as JSON');
+  exitCodes(
+    command,
+    '0 everything imported, 3 some credentials unreadable (all the rest imported), 1 error (nothing written; one line on stderr), 2 bad usage.',
+  ).action(async (opts: ImportOpts) => {
+    await withVault(async (vault) => {
+      const progress = progressFor(opts.dryRun ? 'checking NEXUS import' : 'importing NEXUS', opts);
+      const result = await importNexus(vault, {
+        registry: opts.registry,
+        credentials: opts.credentials,
+        apiKeys: opts.apiKeys,
+        nexusKey: opts.nexusKey,
+        dryRun: opts.dryRun,
+        onProgress: (done, total, item) => {
+          if (done === 0) progress.start(total);
+          else progress.tick(1, item);
+        },
+      }).finally(() => progress.stop());
+      if (opts.json) printJson(result.report);
+      else printSummary(result);
+      if (result.report.unreadable_credentials.length > 0) process.exitCode = EXIT.partial;
     });
+  });
 }

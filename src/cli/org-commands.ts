@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { deleteOrg } from '../orgs/org-deletion.js';
 import { internalsOf } from '../vault-internals.js';
 import { CliUsageError, printJson, printTable, withVault } from './context.js';
+import { exitCodes } from './help.js';
 import { progressFor } from './progress.js';
 
 export function registerOrgCommands(program: Command): void {
@@ -45,34 +46,36 @@ export function registerOrgCommands(program: Command): void {
       });
     });
 
-  orgs
-    .command('delete <org_id>')
-    .description(
-      'delete an organization for good: its data keys first (its ciphertexts become unreadable), then its rows',
-    )
-    .option('--yes', 'confirm: nothing of the org can be recovered afterwards')
-    .action(async (orgId: string, opts: { yes?: boolean; json?: boolean }) => {
-      if (opts.yes !== true) {
-        throw new CliUsageError(`deleting "${orgId}" cannot be undone: run again with --yes to confirm`);
-      }
-      await withVault(async (vault) => {
-        // Two steps (the data keys, then the rows): the bar shows which one is running.
-        const progress = progressFor(`deleting ${orgId}`, opts);
-        progress.start(2);
-        const removed = await deleteOrg(internalsOf(vault), orgId, (step) => {
-          if (step === 'rows') progress.tick();
+  exitCodes(
+    orgs
+      .command('delete <org_id>')
+      .description(
+        'delete an organization for good: its data keys first (its ciphertexts become unreadable), then its rows; prints what it removed',
+      )
+      .option('--yes', 'confirm: nothing of the org can be recovered afterwards'),
+    '0 deleted, 1 an unknown org or another error (one line on stderr), 2 bad usage (without --yes: nothing deleted).',
+  ).action(async (orgId: string, opts: { yes?: boolean; json?: boolean }) => {
+    if (opts.yes !== true) {
+      throw new CliUsageError(`deleting "${orgId}" cannot be undone: run again with --yes to confirm`);
+    }
+    await withVault(async (vault) => {
+      // Two steps (the data keys, then the rows): the bar shows which one is running.
+      const progress = progressFor(`deleting ${orgId}`, opts);
+      progress.start(2);
+      const removed = await deleteOrg(internalsOf(vault), orgId, (step) => {
+        if (step === 'rows') progress.tick();
+      })
+        .then((done) => {
+          progress.tick();
+          return done;
         })
-          .then((done) => {
-            progress.tick();
-            return done;
-          })
-          .finally(() => progress.stop());
-        printJson({
-          org_id: removed.orgId,
-          deleted: true,
-          data_keys_destroyed: removed.dataKeys,
-          rows_deleted: removed.rows,
-        });
+        .finally(() => progress.stop());
+      printJson({
+        org_id: removed.orgId,
+        deleted: true,
+        data_keys_destroyed: removed.dataKeys,
+        rows_deleted: removed.rows,
       });
     });
+  });
 }

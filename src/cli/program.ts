@@ -6,6 +6,7 @@ import { registerBootstrapCommand } from './bootstrap-command.js';
 import { CliUsageError, describeError, EXIT } from './context.js';
 import { registerCredentialCommands } from './credential-commands.js';
 import { registerDoctorCommand } from './doctor-command.js';
+import { completeHelp } from './help.js';
 import { registerImportCommand } from './import-command.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMasterKeyCommands } from './master-key-commands.js';
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
   registerMcpCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   acceptJsonEverywhere(program);
+  completeHelp(program);
   return program;
 }
 

@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 export interface Progress {
   /** Sets the total once it is known. */
   start(total: number): void;
-  tick(by?: number): void;
+  /** `detail`, when given, is shown after the count (what is being worked on now). */
+  tick(by?: number, detail?: string): void;
   stop(): void;
 }
 
@@ -18,7 +19,7 @@ export function progressFor(label: string, options: { json?: boolean }): Progres
   if (options.json === true || process.stderr.isTTY !== true) return SILENT;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total}`,
+      format: `${label} [{bar}] {value}/{total}{detail}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: false,
@@ -26,8 +27,9 @@ export function progressFor(label: string, options: { json?: boolean }): Progres
     cliProgress.Presets.shades_classic,
   );
   return {
-    start: (total) => bar.start(total, 0),
-    tick: (by = 1) => bar.increment(by),
+    // The payload starts empty: cli-progress would otherwise print the token `{detail}` itself.
+    start: (total) => bar.start(total, 0, { detail: '' }),
+    tick: (by = 1, detail) => bar.increment(by, detail === undefined ? {} : { detail: ` ${detail}` }),
     stop: () => bar.stop(),
   };
 }

@@ -40,6 +40,20 @@ describe('orgvault CLI: ordinary mistakes get a message that says what to do', (
     expectPlainLine(r, new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*--port`));
   });
 
+  // Issue 13: a missing PostgreSQL database is an ordinary mistake, not "unexpected error".
+  const pgUrl = process.env.ORGVAULT_TEST_POSTGRES_URL?.trim();
+  it.skipIf(!pgUrl)('a PostgreSQL database that does not exist is named, with what to do', async () => {
+    const missing = new URL(pgUrl as string);
+    missing.pathname = `/orgvault_missing_${process.pid}`;
+    for (const args of [['migrate'], ['orgs', 'list']]) {
+      const r = await runOrgvault(args, { ...env, ORGVAULT_DATABASE_URL: missing.href });
+      expectPlainLine(
+        r,
+        new RegExp(`database "orgvault_missing_${process.pid}" does not exist \\(create it`),
+      );
+    }
+  });
+
   it("serve on an address that is not this machine's says so", async () => {
     // 203.0.113.0/24 is TEST-NET-3: never an address of this host.
     const r = await runOrgvault(['serve', '--host', '203.0.113.7', '--port', '0'], env);

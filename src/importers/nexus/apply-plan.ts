@@ -22,7 +22,12 @@ export interface ApplyDeps {
   credentials: CredentialService;
   now: string;
   actor?: ActorContext;
+  /** Told before the first item (done 0), then as each org, module, credential and API key is reached. */
+  onProgress?: ImportProgress | undefined;
 }
+
+/** `(done, total, item)`: item names what is being applied (`module acme:weather/x`), never a value. */
+export type ImportProgress = (done: number, total: number, item: string) => void;
 
 /** orgvault creates `default` itself on first open; that placeholder may take NEXUS's description. */
 const isPlaceholderDefault = (row: OrgRow) =>
@@ -50,6 +55,10 @@ export async function applyPlan(
     restored: [],
     unreadablePresent: [],
   };
+  const total = plan.orgs.length + plan.modules.length + plan.credentials.length + plan.apiKeys.length;
+  let done = 0;
+  const reached = (item: string) => deps.onProgress?.(++done, total, item);
+  deps.onProgress?.(0, total, '');
   const audit = async (orgId: string, action: string, targetType: string, targetId: string, details = {}) => {
     if (write) {
       await deps.audit.append(
@@ -63,6 +72,7 @@ export async function applyPlan(
   };
 
   for (const org of plan.orgs) {
+    reached(`org ${org.row.orgId}`);
     if (await importOrg(tx, org, write)) {
       out.created.organizations++;
       await audit(org.row.orgId, 'org.import', 'org', org.row.orgId, {
@@ -76,6 +86,7 @@ export async function applyPlan(
   // orgvault's manifest sends them where NEXUS did (see the credentials loop).
   const existing = new Map<string, Record<string, unknown>>();
   for (const m of plan.modules) {
+    reached(`module ${m.orgId}:${m.row.moduleId}`);
     const present = await tx.modules.findModule(m.orgId, m.row.moduleId);
     if (present !== null) {
       out.alreadyPresent.modules++;
@@ -99,6 +110,7 @@ export async function applyPlan(
       out.unreadablePresent.push(ref);
   }
   for (const c of plan.credentials) {
+    reached(`credentials ${c.orgId}:${c.moduleId}`);
     if ((await tx.credentials.findCredential(c.orgId, c.moduleId)) !== null) {
       out.alreadyPresent.credentials++;
       continue;
@@ -129,6 +141,7 @@ export async function applyPlan(
   }
 
   for (const k of plan.apiKeys) {
+    reached(`API key ${k.keyId}`);
     const sameId = await tx.apiKeys.findApiKeyForAuth(k.keyId);
     if (sameId !== null) {
       if (sameId.orgId !== k.orgId || sameId.hash !== k.hash) {

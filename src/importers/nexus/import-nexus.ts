@@ -2,7 +2,7 @@ import { isoNow } from '../../clock.js';
 import { SYSTEM_SCOPE } from '../../storage/storage.js';
 import type { Vault } from '../../vault.js';
 import { internalsOf } from '../../vault-internals.js';
-import { type ApplyOutcome, applyPlan } from './apply-plan.js';
+import { type ApplyOutcome, applyPlan, type ImportProgress } from './apply-plan.js';
 import { FernetError, parseFernetKey } from './fernet.js';
 import { ImportError } from './import-error.js';
 import type { NexusGeneration } from './legacy-db.js';
@@ -23,6 +23,8 @@ export interface ImportNexusOptions {
   nexusKey: string;
   /** Work everything out and report it; write nothing. */
   dryRun?: boolean | undefined;
+  /** Told as the import works through the plan (the CLI's progress bar); the dry run tells it too. */
+  onProgress?: ImportProgress | undefined;
 }
 
 export interface NexusImportResult {
@@ -54,7 +56,7 @@ export async function importNexus(vault: Vault, options: ImportNexusOptions): Pr
   const apiKeys = options.apiKeys === undefined ? undefined : readApiKeys(options.apiKeys);
   const now = isoNow(clock);
   const plan: ImportPlan = planImport({ registry, credentials: creds, apiKeys }, nexusKey, now);
-  const deps = { audit, credentials, now };
+  const deps = { audit, credentials, now, onProgress: options.onProgress };
   const dryRun = options.dryRun === true;
 
   let outcome: ApplyOutcome;
