@@ -66,7 +66,9 @@ export class SqlApiKeyStore implements ApiKeyStore {
   async findApiKeyForConsole(
     keyId: string,
   ): Promise<{ key: ApiKeyRow; consoleSignedOutAt: string | null } | null> {
-    const r = await this.x.get<ApiKeyColumns & { console_signed_out_at: string | null }>(FOR_CONSOLE, [keyId]);
+    const r = await this.x.get<ApiKeyColumns & { console_signed_out_at: string | null }>(FOR_CONSOLE, [
+      keyId,
+    ]);
     return r ? { key: apiKeyFromRecord(r), consoleSignedOutAt: r.console_signed_out_at } : null;
   }
 
