@@ -100,18 +100,18 @@ export class ModuleRuntime {
       // Opened for this very row's manifest, the one the call is sent by: credentials sealed for
       // another destination fail to decrypt here, before anything leaves.
       let credentials = await this.d.credentials.retrieveFor(row as ModuleRow);
-      scrubber = SecretScrubber.forCredentials(
-        credentials,
+      const pairs: Array<[string, string]> =
         executable.kind === 'http' && executable.spec.auth?.in === 'basic'
           ? [[executable.spec.auth.username, executable.spec.auth.password]]
-          : [],
-      );
-      const oauth = executable.kind === 'http' ? oauthSpecOf((row as ModuleRow).manifest) : null;
+          : [];
+      // Every credential set the call held, renewed OAuth2 tokens included, scrubbed the same way.
       const seen: Array<CredentialValues | null> = [credentials];
+      scrubber = SecretScrubber.forCredentialSets(seen, pairs);
+      const oauth = executable.kind === 'http' ? oauthSpecOf((row as ModuleRow).manifest) : null;
       if (oauth !== null) {
         credentials = await this.d.tokens.prepare(row as ModuleRow, oauth, credentials);
         seen.push(credentials);
-        scrubber = scrubberOf(seen);
+        scrubber = SecretScrubber.forCredentialSets(seen, pairs);
       }
       let output = await this.execute(orgId, call, executable, credentials);
       const rejected = credentials?.access_token;
@@ -119,7 +119,7 @@ export class ModuleRuntime {
         // Once: the upstream may have revoked the token before its expiry. A second 401 stands.
         credentials = await this.d.tokens.renewAfterRejection(row as ModuleRow, rejected);
         seen.push(credentials);
-        scrubber = scrubberOf(seen);
+        scrubber = SecretScrubber.forCredentialSets(seen, pairs);
         output = await this.execute(orgId, call, executable, credentials);
       }
       if (executable.kind === 'http') {
@@ -263,11 +263,6 @@ function classify(err: unknown, moduleId: string): { error: VaultError; health: 
     }),
     health: 'failure',
   };
-}
-
-/** Every value of every credential set a call held (the stored tokens and the renewed ones). */
-function scrubberOf(sets: Array<CredentialValues | null>): SecretScrubber {
-  return new SecretScrubber(sets.flatMap((values) => Object.values(values ?? {}).map(String)));
 }
 
 function scrub(error: VaultError, scrubber: SecretScrubber): VaultError {

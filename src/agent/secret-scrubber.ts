@@ -41,14 +41,28 @@ export class SecretScrubber {
     credentials: CredentialValues | null,
     pairs: Array<[string, string]> = [],
   ): SecretScrubber {
-    const values = Object.values(credentials ?? {}).map(String);
-    for (const [user, password] of pairs) {
-      if (credentials === null || !Object.hasOwn(credentials, user) || !Object.hasOwn(credentials, password))
-        continue;
-      const u = credentials[user];
-      const p = credentials[password];
-      // The pair itself; its base64 (the Basic header) comes with the binary forms of every value.
-      if (u !== undefined && p !== undefined) values.push(`${u}:${p}`);
+    return SecretScrubber.forCredentialSets([credentials], pairs);
+  }
+
+  /**
+   * The secrets of every credential set one call held (an OAuth2 call: the stored values, then the
+   * renewed ones), each with its derived pairs: the one way the runtime builds a scrubber.
+   */
+  static forCredentialSets(
+    sets: ReadonlyArray<CredentialValues | null>,
+    pairs: Array<[string, string]> = [],
+  ): SecretScrubber {
+    const values: string[] = [];
+    for (const credentials of sets) {
+      if (credentials === null) continue;
+      values.push(...Object.values(credentials).map(String));
+      for (const [user, password] of pairs) {
+        if (!Object.hasOwn(credentials, user) || !Object.hasOwn(credentials, password)) continue;
+        const u = credentials[user];
+        const p = credentials[password];
+        // The pair itself; its base64 (the Basic header) comes with the binary forms of every value.
+        if (u !== undefined && p !== undefined) values.push(`${u}:${p}`);
+      }
     }
     return new SecretScrubber(values);
   }

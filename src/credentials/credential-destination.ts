@@ -4,8 +4,11 @@ import { canonicalJson } from '../canonical-json.js';
 /**
  * Where a module's credentials may travel: the origin of `http.base_url`, the whole `http.auth`
  * section (which header, query name or Basic fields carry which credential) and, for OAuth2, the
- * origin of `oauth2.token_url`. Paths are left out on purpose: an action's path is operator work
- * anyway, and it cannot take a request to another host.
+ * origins of `oauth2.token_url`, `revocation_url` (the client secret and refresh token go there on
+ * delete) and `authorization_url` (where owners are sent to grant), and the `pkce` flag. Paths are
+ * left out on purpose: an action's path is operator work anyway, and it cannot take a request to
+ * another host. The OAuth2 fields join the digest only when there is an oauth2 section, so no
+ * other module's destination (nor the seal of its stored credentials) changed when they were added.
  *
  * The digest of this is part of the credential's associated data, so the ciphertext opens only for
  * the destination it was sealed for: a manifest that now points elsewhere (changed by SQL, behind
@@ -15,6 +18,8 @@ export interface CredentialDestination {
   origin: string | null;
   auth: unknown;
   tokenOrigin: string | null;
+  /** Only for a manifest with an oauth2 section (see above). */
+  oauth2?: { revocationOrigin: string | null; authorizationOrigin: string | null; pkce: boolean };
 }
 
 function originOf(url: unknown): string | null {
@@ -41,6 +46,16 @@ export function destinationOf(manifest: Record<string, unknown>): CredentialDest
     origin: originOf(http?.base_url),
     auth: http?.auth ?? null,
     tokenOrigin: originOf(oauth2?.token_url),
+    ...(oauth2 === null
+      ? {}
+      : {
+          oauth2: {
+            revocationOrigin: originOf(oauth2.revocation_url),
+            authorizationOrigin: originOf(oauth2.authorization_url),
+            // Absent means true (manifest.ts): only turning it off is a change.
+            pkce: oauth2.pkce !== false,
+          },
+        }),
   };
 }
 
@@ -48,6 +63,19 @@ export function destinationOf(manifest: Record<string, unknown>): CredentialDest
 export function destinationDigest(manifest: Record<string, unknown>): string {
   const d = destinationOf(manifest);
   return createHash('sha256')
-    .update(canonicalJson({ origin: d.origin, auth: d.auth, token_origin: d.tokenOrigin }))
+    .update(
+      canonicalJson({
+        origin: d.origin,
+        auth: d.auth,
+        token_origin: d.tokenOrigin,
+        ...(d.oauth2 === undefined
+          ? {}
+          : {
+              revocation_origin: d.oauth2.revocationOrigin,
+              authorization_origin: d.oauth2.authorizationOrigin,
+              pkce: d.oauth2.pkce,
+            }),
+      }),
+    )
     .digest('hex');
 }

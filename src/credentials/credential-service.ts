@@ -25,6 +25,12 @@ export type DeletedHook = (
   values: CredentialValues,
 ) => Promise<unknown>;
 
+/** What a delete keeps for the revoke hook it calls after commit. */
+export interface HeldForRevoke {
+  manifest: Record<string, unknown>;
+  values: CredentialValues;
+}
+
 /** The associated-data layout every new seal uses (see CredentialRow.aadVersion). */
 export const CURRENT_AAD_VERSION = 2;
 
@@ -165,8 +171,27 @@ export class CredentialService {
    * credentials of `module` as they are now, opened for its manifest; null when none are stored.
    */
   async retrieveIn(tx: Repositories, module: ModuleRow): Promise<CredentialValues | null> {
-    const row = await tx.credentials.findCredential(module.orgId, module.moduleId);
-    return row === null ? null : this.decrypt(row, module.manifest, tx);
+    return (await this.retrieveStamped(tx, module))?.values ?? null;
+  }
+
+  /**
+   * As retrieveIn, with a stamp of the stored row that changes with every write of it (each seal
+   * draws a fresh nonce): the token broker compares it when it writes, to tell whether anything
+   * (an owner's replace or delete, another node's renewal) wrote the credentials after it read them.
+   */
+  async retrieveStamped(
+    reader: Repositories,
+    module: ModuleRow,
+  ): Promise<{ values: CredentialValues; stamp: string } | null> {
+    const row = await reader.credentials.findCredential(module.orgId, module.moduleId);
+    if (row === null) return null;
+    return { values: await this.decrypt(row, module.manifest, reader), stamp: stampOf(row) };
+  }
+
+  /** The stamp of the stored row now (see retrieveStamped), null when none is stored; nothing decrypted. */
+  async stampIn(tx: Repositories, orgId: string, moduleId: string): Promise<string | null> {
+    const row = await tx.credentials.findCredential(orgId, moduleId);
+    return row === null ? null : stampOf(row);
   }
 
   /**
@@ -248,16 +273,9 @@ export class CredentialService {
   async delete(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    let held: { manifest: Record<string, unknown>; values: CredentialValues } | null = null;
+    let held: HeldForRevoke | null = null;
     const removed = await this.storage.transaction(orgScope(orgId), async (tx) => {
-      if (this.deleted !== null) {
-        const found = await tx.credentials.findCredentialWithManifest(orgId, moduleId);
-        // Only an OAuth2 module has anything to revoke; one that does not open has nothing usable.
-        if (found !== null && found.manifest.oauth2 !== undefined) {
-          const values = await this.decrypt(found.row, found.manifest, tx).catch(() => null);
-          if (values !== null) held = { manifest: found.manifest, values };
-        }
-      }
+      held = await this.takeForDelete(tx, orgId, moduleId);
       const removed = await tx.credentials.deleteCredential(orgId, moduleId);
       if (removed) {
         await this.audit.append(
@@ -270,11 +288,31 @@ export class CredentialService {
       }
       return removed;
     });
-    const after = held as { manifest: Record<string, unknown>; values: CredentialValues } | null;
-    if (removed && after !== null && this.deleted !== null) {
-      await this.deleted(after.manifest, moduleId, after.values).catch(() => false);
-    }
+    if (removed) await this.afterDelete(moduleId, held);
     return removed;
+  }
+
+  /**
+   * The first step of every credential delete (this one, a module uninstall), inside its
+   * transaction: locks the module row, which the OAuth2 token broker also locks to write renewed
+   * tokens, so a renewal in flight cannot write the credentials back after they are gone. Returns
+   * what the revoke hook will need after commit (an OAuth2 module whose credentials open), else null.
+   */
+  async takeForDelete(tx: Repositories, orgId: string, moduleId: string): Promise<HeldForRevoke | null> {
+    const found = await tx.modules.findModuleForWrite(orgId, moduleId);
+    // Only an OAuth2 module has anything to revoke; one that does not open has nothing usable.
+    if (this.deleted === null || found === null || found.row.manifest.oauth2 === undefined) return null;
+    // Read after the lock, in a statement of its own (see module-service.ts install).
+    const row = await tx.credentials.findCredential(orgId, moduleId);
+    if (row === null) return null;
+    const values = await this.decrypt(row, found.row.manifest, tx).catch(() => null);
+    return values === null ? null : { manifest: found.row.manifest, values };
+  }
+
+  /** After the delete committed: the revoke hook, best effort (a failure changes nothing here). */
+  async afterDelete(moduleId: string, held: HeldForRevoke | null): Promise<void> {
+    if (held === null || this.deleted === null) return;
+    await this.deleted(held.manifest, moduleId, held.values).catch(() => false);
   }
 
   async listModuleIds(orgId: OrgId): Promise<string[]> {
@@ -314,6 +352,8 @@ export class CredentialService {
     return JSON.parse(plain.toString('utf8')) as CredentialValues;
   }
 }
+
+const stampOf = (row: CredentialRow): string => `${row.updatedAt}/${row.nonce.toString('base64')}`;
 
 function notFound(moduleId: string): VaultError {
   return new VaultError('NOT_FOUND', `module "${moduleId}" is not installed`);

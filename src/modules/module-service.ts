@@ -1,7 +1,7 @@
 import { type ActorContext, type AuditLog, actorMay } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
 import { destinationDigest } from '../credentials/credential-destination.js';
-import type { CredentialService } from '../credentials/credential-service.js';
+import type { CredentialService, HeldForRevoke } from '../credentials/credential-service.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, moduleIdOf, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
@@ -66,7 +66,7 @@ export class ModuleService {
    * manifest; a module an operator disabled stays disabled (an upgrade must not silently re-enable it).
    *
    * A reinstall that moves the destination of stored credentials (base_url origin, auth section,
-   * token_url origin) is credential work: without manage_credentials it is refused and nothing
+   * oauth2 token/revocation/authorization origins and pkce: credential-destination.ts) is credential work: without manage_credentials it is refused and nothing
    * changes (otherwise an operator could point an owner's secret at a server of its own); with it
    * the credentials are re-sealed for the new destination in this same transaction.
    */
@@ -88,7 +88,7 @@ export class ModuleService {
       if (moves && !actorMay(actor, 'manage_credentials')) {
         throw new VaultError(
           'CREDENTIAL_DESTINATION',
-          `module "${moduleId}" has stored credentials and this manifest changes where they are sent (base_url origin, http.auth or oauth2.token_url); that needs the manage_credentials permission`,
+          `module "${moduleId}" has stored credentials and this manifest changes where they are sent (base_url origin, http.auth, or oauth2 token_url, revocation_url or authorization_url origin or pkce); that needs the manage_credentials permission`,
           { field: 'http' },
         );
       }
@@ -149,11 +149,18 @@ export class ModuleService {
     return this.changeStatus(orgId, moduleId, 'disabled', 'module.disable', actor);
   }
 
-  /** Removes the module and its credentials in one transaction; false when it was not installed here. */
+  /**
+   * Removes the module and its credentials in one transaction; false when it was not installed
+   * here. The credentials go the way a credential delete takes them (the module row locked, so an
+   * OAuth2 renewal in flight cannot write them back), and an OAuth2 grant is revoked after commit,
+   * best effort, as on a credential delete.
+   */
   async uninstall(orgId: OrgId, moduleId: string, actor: ActorContext): Promise<boolean> {
     assertModuleId(moduleId);
     await this.orgs.require(orgId);
-    return this.storage.transaction(orgScope(orgId), async (tx) => {
+    let held: HeldForRevoke | null = null;
+    const removed = await this.storage.transaction(orgScope(orgId), async (tx) => {
+      held = await this.credentials.takeForDelete(tx, orgId, moduleId);
       const hadCredentials = await tx.credentials.deleteCredential(orgId, moduleId);
       const removed = await tx.modules.deleteModule(orgId, moduleId);
       if (!removed) return false;
@@ -171,6 +178,8 @@ export class ModuleService {
       );
       return true;
     });
+    if (removed) await this.credentials.afterDelete(moduleId, held);
+    return removed;
   }
 
   /** Counts one successful use. */

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
+import { unusableReason } from '../auth/api-key-info.js';
 import { hasPermission } from '../auth/permissions.js';
 import type { Clock } from '../clock.js';
 import { destinationDigest } from '../credentials/credential-destination.js';
@@ -270,13 +271,10 @@ export class OAuthService {
     const key: ApiKeyRow | null = await this.d.storage.read(orgScope(pending.orgId), (r) =>
       r.apiKeys.findApiKey(pending.orgId, pending.keyId as string),
     );
-    const ends = [key?.expiresAt, key?.status === 'rotation_pending' ? key.graceUntil : null].filter(
-      (t): t is string => typeof t === 'string',
-    );
+    // The rule key verification applies (a rotation_pending key without a grace end is spent too).
     const valid =
       key !== null &&
-      key.status !== 'revoked' &&
-      ends.every((t) => Date.parse(t) > now.getTime()) &&
+      unusableReason(key, now.toISOString()) === null &&
       hasPermission(key.role, 'manage_credentials');
     if (!valid) throw failed('the key that started this authorization is no longer valid; start again');
   }

@@ -1,12 +1,13 @@
 import * as oauth from 'oauth4webapi';
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
+import { destinationDigest } from '../credentials/credential-destination.js';
 import type { CredentialService } from '../credentials/credential-service.js';
 import type { CredentialValues } from '../credentials/credential-values.js';
 import { VaultError } from '../errors.js';
 import type { OAuth2Spec } from '../modules/manifest.js';
 import type { ModuleRow, OAuthConnectionRow } from '../storage/rows.js';
-import { orgScope, type Storage } from '../storage/storage.js';
+import { orgScope, type Storage, type UnitsOfWork } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import { type OutboundRules, outboundOptions } from './guarded-fetch.js';
 import { clientAuthOf, clientOf, connectionFacts, tokenFailure } from './oauth-client.js';
@@ -37,14 +38,36 @@ export const reauthRequired = (moduleId: string, connected: boolean): VaultError
 
 type Renewal = { kind: 'ok'; values: CredentialValues } | { kind: 'reauth'; connected: boolean };
 
+/** What the token endpoint said: new tokens, or that the grant is gone (or there was none to use). */
+type Answer =
+  | { kind: 'tokens'; response: oauth.TokenEndpointResponse }
+  | { kind: 'no_grant'; reason: 'invalid_grant' | 'no_refresh_token' };
+
+/** What a renewal read before its token request, and checks is still so when it writes. */
+interface RenewalState {
+  module: ModuleRow;
+  spec: OAuth2Spec;
+  values: CredentialValues;
+  /** Of the stored credential row (CredentialService.retrieveStamped). */
+  stamp: string;
+  connection: OAuthConnectionRow | null;
+}
+
+/** Renewals discarded because the credentials changed meanwhile, before one gives up. */
+const MAX_ATTEMPTS = 3;
+
 /**
  * Hands the agent runtime credentials with a usable access token. A token expiring within 60 s,
  * or refused once by the upstream, is renewed with ONE token request per (org, module), however
- * many calls race: calls in this process share one flight, and the flight holds the connection's
- * lock in the database (PostgreSQL advisory lock; SQLite's single writer) while it asks, so a
- * second node waits, then finds and reuses the token the first one stored. The new tokens, the
- * rotated refresh token in particular, are written in that same transaction; an answer without a
- * refresh token keeps the old one. `invalid_grant` marks the connection needs_reauth.
+ * many calls race: calls in this process share one flight, and on PostgreSQL the flight holds a
+ * session advisory lock for the connection (no transaction open) while it asks, so a second node
+ * waits, then finds and reuses the token the first one stored. No transaction spans the token
+ * request: on SQLite it would hold the single writer, every org's writes, for as long as one
+ * provider takes. The write that follows re-reads under the module row's lock and keeps the answer
+ * only if the credentials are still those it asked with (else an owner's replace or delete, or
+ * another writer, comes first, and what is stored decides). The rotated refresh token is written
+ * with the access token; an answer without one keeps the old. `invalid_grant` marks the
+ * connection needs_reauth.
  */
 export class TokenBroker {
   private readonly d: TokenBrokerDeps;
@@ -81,53 +104,92 @@ export class TokenBroker {
 
   private async renew(module: ModuleRow, seen: string | null, force: boolean): Promise<CredentialValues> {
     const { orgId, moduleId } = module;
+    const storage = this.d.storage;
     const outcome = await this.flights.run(`${orgId}\0${moduleId}`, () =>
-      this.d.storage.transaction(orgScope(orgId), (tx) => this.renewLocked(tx, orgId, moduleId, seen, force)),
+      storage.withLock !== undefined
+        ? storage.withLock('oauth-token', `${orgId}/${moduleId}`, (units) =>
+            this.renewUnlocked(units, orgId, moduleId, seen, force),
+          )
+        : this.renewUnlocked(storage, orgId, moduleId, seen, force),
     );
     if (outcome.kind === 'reauth') throw reauthRequired(moduleId, outcome.connected);
     return outcome.values;
   }
 
-  private async renewLocked(
-    tx: Repositories,
+  /**
+   * Read in one unit of work, ask the token endpoint with no transaction open (on SQLite a
+   * transaction holds the one writer of every org), then write in a second transaction that
+   * re-reads under the module row's lock and writes only if the credentials are still the ones
+   * read (their stamp). Otherwise (an owner replaced or deleted them, another node renewed) the
+   * answer is discarded and what is stored now decides, as if this call had come after.
+   */
+  private async renewUnlocked(
+    units: UnitsOfWork,
     orgId: string,
     moduleId: string,
     seen: string | null,
     force: boolean,
   ): Promise<Renewal> {
-    tx.oauth.lockTokenRequest(orgId, moduleId);
-    // Everything is read again under the lock: the manifest, credentials and connection as they are now.
-    const module = await tx.modules.findModule(orgId, moduleId);
+    let wanted = { seen, force };
+    for (let attempt = 1; ; attempt++) {
+      const state = await units.read(orgScope(orgId), (r) => this.readState(r, orgId, moduleId));
+      const { spec, values, connection } = state;
+      if (connection?.status === 'needs_reauth') return { kind: 'reauth', connected: true };
+      if (spec.grant === 'authorization_code' && connection === null)
+        return { kind: 'reauth', connected: false };
+      const current = accessTokenOf(values);
+      const fresh = connection !== null && current !== null && !this.expiring(connection);
+      // Another call, here or on another node, renewed before this one read: reuse it.
+      if (fresh && (current !== wanted.seen || !wanted.force)) return { kind: 'ok', values };
+
+      const answer = await this.ask(moduleId, spec, values);
+      const written = await units.transaction(orgScope(orgId), async (tx) => {
+        if (!(await this.unchanged(tx, state))) return null;
+        if (answer.kind === 'no_grant') return this.markNeedsReauth(tx, orgId, moduleId, answer.reason);
+        return this.writeTokens(tx, state, answer.response);
+      });
+      if (written !== null) return written;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new VaultError(
+          'MODULE_CALL_FAILED',
+          `module "${moduleId}": its credentials kept changing during token renewal; try again`,
+          { reason: 'token_endpoint' },
+        );
+      }
+      // What is stored now was written after this call's token was refused: a fresh one is reused.
+      wanted = { seen: null, force: false };
+    }
+  }
+
+  /** The manifest, credentials (with their stamp) and connection as they are now. */
+  private async readState(r: Repositories, orgId: string, moduleId: string): Promise<RenewalState> {
+    const module = await r.modules.findModule(orgId, moduleId);
     if (module === null) throw new VaultError('NOT_FOUND', `module "${moduleId}" is not installed`);
     const spec = oauthSpecOf(module.manifest);
     if (spec === null) {
       throw new VaultError('MODULE_NOT_EXECUTABLE', `module "${moduleId}" has no valid oauth2 section`);
     }
-    const values = await this.d.credentials.retrieveIn(tx, module);
-    if (values === null) {
+    const stamped = await this.d.credentials.retrieveStamped(r, module);
+    if (stamped === null) {
       throw new VaultError(
         'MODULE_NOT_EXECUTABLE',
         `module "${moduleId}" needs its client_id and client_secret; store the module's credentials first`,
       );
     }
-    const connection = await tx.oauth.findOAuthConnection(orgId, moduleId);
-    if (connection?.status === 'needs_reauth') return { kind: 'reauth', connected: true };
-    if (spec.grant === 'authorization_code' && connection === null)
-      return { kind: 'reauth', connected: false };
-    const current = accessTokenOf(values);
-    const fresh = connection !== null && current !== null && !this.expiring(connection);
-    // Another call, here or on another node, renewed while this one waited for the lock: reuse it.
-    if (fresh && (current !== seen || !force)) return { kind: 'ok', values };
+    const connection = await r.oauth.findOAuthConnection(orgId, moduleId);
+    return { module, spec, values: stamped.values, stamp: stamped.stamp, connection };
+  }
 
+  /** The token request (no transaction open): the new tokens, or the grant found gone. */
+  private async ask(moduleId: string, spec: OAuth2Spec, values: CredentialValues): Promise<Answer> {
     const refreshToken = typeof values.refresh_token === 'string' ? values.refresh_token : null;
     if (spec.grant === 'authorization_code' && refreshToken === null) {
-      return this.markNeedsReauth(tx, orgId, moduleId, 'no_refresh_token');
+      return { kind: 'no_grant', reason: 'no_refresh_token' };
     }
     const as = authorizationServerOf(spec);
     const client = clientOf(moduleId, values);
     const clientAuth = clientAuthOf(moduleId, spec, values);
     const options = outboundOptions(this.d.rules);
-    let response: oauth.TokenEndpointResponse;
     try {
       if (spec.grant === 'authorization_code') {
         const res = await oauth.refreshTokenGrantRequest(
@@ -137,31 +199,52 @@ export class TokenBroker {
           refreshToken as string,
           options,
         );
-        response = await oauth.processRefreshTokenResponse(as, client, res);
-      } else {
-        const parameters: Record<string, string> = {};
-        if ((spec.scopes ?? []).length > 0) parameters.scope = (spec.scopes ?? []).join(' ');
-        const res = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, options);
-        response = await oauth.processClientCredentialsResponse(as, client, res);
+        return { kind: 'tokens', response: await oauth.processRefreshTokenResponse(as, client, res) };
       }
+      const parameters: Record<string, string> = {};
+      if ((spec.scopes ?? []).length > 0) parameters.scope = (spec.scopes ?? []).join(' ');
+      const res = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, options);
+      return { kind: 'tokens', response: await oauth.processClientCredentialsResponse(as, client, res) };
     } catch (err) {
       if (
         spec.grant === 'authorization_code' &&
         err instanceof oauth.ResponseBodyError &&
         err.error === 'invalid_grant'
       ) {
-        return this.markNeedsReauth(tx, orgId, moduleId, 'invalid_grant');
+        return { kind: 'no_grant', reason: 'invalid_grant' };
       }
       throw tokenFailure(moduleId, err);
     }
+  }
 
+  /**
+   * In the write transaction: the module row locked (as a credential store, delete and uninstall
+   * lock it), then whether the destination and the stored credentials are still the ones read.
+   */
+  private async unchanged(tx: Repositories, state: RenewalState): Promise<boolean> {
+    const { orgId, moduleId } = state.module;
+    const found = await tx.modules.findModuleForWrite(orgId, moduleId);
+    if (found === null) return false;
+    if (destinationDigest(found.row.manifest) !== destinationDigest(state.module.manifest)) return false;
+    // Read after the lock, in a statement of its own: on PostgreSQL it sees what a holder committed.
+    return (await this.d.credentials.stampIn(tx, orgId, moduleId)) === state.stamp;
+  }
+
+  private async writeTokens(
+    tx: Repositories,
+    state: RenewalState,
+    response: oauth.TokenEndpointResponse,
+  ): Promise<Renewal> {
+    const { module, spec, values, connection } = state;
+    const { orgId, moduleId } = module;
     const now = this.d.clock();
+    const refreshToken = typeof values.refresh_token === 'string' ? values.refresh_token : null;
     const rotated = response.refresh_token !== undefined && response.refresh_token !== refreshToken;
     const next: CredentialValues = { ...values, access_token: response.access_token };
     // A rotated refresh token replaces the old one here, in the transaction that stores the access
     // token; an answer without one keeps the old.
     if (response.refresh_token !== undefined) next.refresh_token = response.refresh_token;
-    await this.d.credentials.sealAndWrite(tx, orgId, moduleId, next, module.manifest);
+    await this.d.credentials.sealAndWrite(tx, orgId, moduleId, next, module.manifest, { existed: true });
     await tx.oauth.upsertOAuthConnection(orgId, {
       moduleId,
       ...connectionFacts(spec, response, now),

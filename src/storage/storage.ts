@@ -42,8 +42,22 @@ export interface Storage {
    * authChangeToken() would answer at this moment (the HTTP auth hook needs both per request).
    */
   changeTokens?(): { data: string; auth: string };
+  /**
+   * Optional: runs fn holding a lock shared by every process on this database, outside any
+   * transaction, for work that must not span one, such as an outbound call (the OAuth2 token
+   * broker). PostgreSQL: a session advisory lock on a connection of its own, which fn's units of
+   * work run on too, so a holder never needs a second pooled connection. Engines without one
+   * (SQLite) leave it out: their callers re-check what they read when they write.
+   */
+  withLock?<T>(name: SessionLock, key: string, fn: (units: UnitsOfWork) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** The locks withLock knows. */
+export type SessionLock = 'oauth-token';
+
+/** What runs under withLock: transactions and reads, on the lock's connection. */
+export type UnitsOfWork = Pick<Storage, 'transaction' | 'read'>;
 
 export const orgScope = (orgId: string): Scope => ({ kind: 'org', orgId });
 export const SYSTEM_SCOPE: Scope = { kind: 'system' };

@@ -250,11 +250,6 @@ export interface OAuthStore {
     now: string,
   ): Promise<boolean>;
   deleteOAuthConnection(orgId: string, moduleId: string): Promise<boolean>;
-  /**
-   * Holds the token requests of one (org, module) until the transaction ends: across processes on
-   * PostgreSQL (an advisory lock), while SQLite's writer is serialised anyway.
-   */
-  lockTokenRequest(orgId: string, moduleId: string): void;
 }
 
 /** Deleting an org: every row of it but its data keys (those go first, see OrgKeyStore). */

@@ -21,7 +21,12 @@ export const BOOTSTRAP_LOCK_SQL = `SELECT pg_advisory_xact_lock(28532, ${SCHEMA}
 export const AUDIT_CHAIN_LOCK_SQL = `SELECT pg_advisory_xact_lock(28533, hashtext(current_schema() || ':' || $1::text))`;
 
 /**
- * One (org, module)'s OAuth2 token requests; $1 = `<org id>/<module id>` (oauth.ts). Every node
- * refreshing the same connection waits here, then finds the token the first one stored.
+ * One (org, module)'s OAuth2 token requests, a session lock (postgres-storage.ts withLock);
+ * $1 = `<org id>/<module id>`. The token broker holds it across its token request, with no
+ * transaction open, until its write has committed: every node refreshing the same connection
+ * waits here, then finds the token the first one stored.
  */
-export const OAUTH_TOKEN_LOCK_SQL = `SELECT pg_advisory_xact_lock(28534, hashtext(current_schema() || ':' || $1::text))`;
+export const OAUTH_TOKEN_SESSION_LOCK = {
+  lock: `SELECT pg_advisory_lock(28534, hashtext(current_schema() || ':' || $1::text))`,
+  unlock: `SELECT pg_advisory_unlock(28534, hashtext(current_schema() || ':' || $1::text))`,
+};

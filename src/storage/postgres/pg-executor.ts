@@ -1,6 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import { type Executor, LIST_PLACEHOLDER, type NamedLock, type Sql } from '../sql/executor.js';
-import { AUDIT_CHAIN_LOCK_SQL, BOOTSTRAP_LOCK_SQL, OAUTH_TOKEN_LOCK_SQL } from './advisory-locks.js';
+import { AUDIT_CHAIN_LOCK_SQL, BOOTSTRAP_LOCK_SQL } from './advisory-locks.js';
 import { type Before, type Queryable, type Statement, statement } from './queryable.js';
 
 /**
@@ -46,7 +46,6 @@ function upsertStatement(stmt: Sql): Statement {
 const LOCKS: Record<NamedLock, Statement> = {
   bootstrap: statement('lock_bootstrap', BOOTSTRAP_LOCK_SQL),
   'audit-chain': statement('lock_audit_chain', AUDIT_CHAIN_LOCK_SQL),
-  'oauth-token': statement('lock_oauth_token', OAUTH_TOKEN_LOCK_SQL),
 };
 
 /**

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { repositoriesOf } from '../sql/repositories.js';
-import type { Scope, Storage, StorageCapabilities } from '../storage.js';
+import type { Scope, SessionLock, Storage, StorageCapabilities, UnitsOfWork } from '../storage.js';
 import type { Repositories } from '../stores.js';
+import { OAUTH_TOKEN_SESSION_LOCK } from './advisory-locks.js';
 import { applyPostgresMigrations, assertSchemaCurrent } from './migrate.js';
 import { PgExecutor } from './pg-executor.js';
 import type { Queryable } from './queryable.js';
@@ -90,10 +91,56 @@ export class PostgresStorage implements Storage {
     return this.run(scope, fn, true);
   }
 
-  private async run<T>(scope: Scope, fn: (r: Repositories) => Promise<T>, readOnly: boolean): Promise<T> {
+  async withLock<T>(name: SessionLock, key: string, fn: (units: UnitsOfWork) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('storage is closed');
+    const lock = SESSION_LOCKS[name];
+    const client = await this.pool.connect();
+    try {
+      await client.query(lock.lock, [key]);
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+    let result: T;
+    try {
+      result = await fn({
+        transaction: (scope, f) => this.run(scope, f, false, client),
+        read: (scope, f) => this.run(scope, f, true, client),
+      });
+    } catch (err) {
+      await this.unlock(client, lock.unlock, key);
+      throw err;
+    }
+    await this.unlock(client, lock.unlock, key);
+    return result;
+  }
+
+  /** Ends withLock: a connection whose unlock failed is discarded (closing it frees the lock). */
+  private async unlock(client: pg.PoolClient, sql: string, key: string): Promise<void> {
+    try {
+      await client.query(sql, [key]);
+    } catch (err) {
+      client.release(err as Error);
+      return;
+    }
+    releaseToPool(client);
+  }
+
+  /** `pinned`: the connection of a withLock, kept (not released) when the unit of work ends. */
+  private async run<T>(
+    scope: Scope,
+    fn: (r: Repositories) => Promise<T>,
+    readOnly: boolean,
+    pinned?: pg.PoolClient,
+  ): Promise<T> {
     if (this.closed) throw new Error('storage is closed');
     const setting = settingFor(scope);
-    const client = await this.pool.connect();
+    const client = pinned ?? (await this.pool.connect());
+    const release = pinned === undefined ? releaseToPool : () => undefined;
+    const finish =
+      pinned === undefined
+        ? finishAndRelease
+        : async (c: pg.PoolClient, command: 'COMMIT' | 'ROLLBACK') => void (await c.query(command));
     if (readOnly) {
       // One round trip per statement, no BEGIN/COMMIT (scoped-reads.ts). Nothing to commit, so an
       // afterCommit callback may run at once.
@@ -135,19 +182,23 @@ export class PostgresStorage implements Storage {
   }
 }
 
+const SESSION_LOCKS: Record<SessionLock, { lock: string; unlock: string }> = {
+  'oauth-token': OAUTH_TOKEN_SESSION_LOCK,
+};
+
 /** Ends the transaction and returns the connection; a connection whose end failed is discarded. */
-async function finish(client: pg.PoolClient, command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+async function finishAndRelease(client: pg.PoolClient, command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
   try {
     await client.query(command);
   } catch (err) {
     client.release(err as Error);
     throw err;
   }
-  release(client);
+  releaseToPool(client);
 }
 
 /** Back to the pool, unless a failed batch left its prepared statements uncertain (then discarded). */
-function release(client: pg.PoolClient): void {
+function releaseToPool(client: pg.PoolClient): void {
   if (isTainted(client)) client.release(new Error('prepared statements uncertain after a failed batch'));
   else client.release();
 }

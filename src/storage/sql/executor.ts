@@ -53,7 +53,7 @@ export function sql(name: string, text: string, options: { forUpdate?: boolean; 
  * Transaction-scoped locks the stores name. SQLite needs none (one writer at a time); PostgreSQL
  * takes an advisory lock (postgres/advisory-locks.ts) together with the transaction's next statement.
  */
-export type NamedLock = 'bootstrap' | 'audit-chain' | 'oauth-token';
+export type NamedLock = 'bootstrap' | 'audit-chain';
 
 /** A value or its promise: SQLite answers synchronously, and an `await` on a plain value is cheap. */
 export type Maybe<T> = T | Promise<T>;

@@ -133,8 +133,4 @@ export class SqlOAuthStore implements OAuthStore {
   async deleteOAuthConnection(orgId: string, moduleId: string): Promise<boolean> {
     return (await this.x.run(DELETE_CONNECTION, [orgId, moduleId])) === 1;
   }
-
-  lockTokenRequest(orgId: string, moduleId: string): void {
-    this.x.lock('oauth-token', `${orgId}/${moduleId}`);
-  }
 }
