@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVault } from '../../src/vault.js';
 import { json, ModuleServer } from '../agent/support/module-server.js';
@@ -13,47 +11,14 @@ import {
   POSTGRES_URL,
   type PostgresDatabase,
 } from '../support/postgres.js';
+import { type ServeNode as Node, startNode } from '../support/serve-node.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const M = 'calendar/gcal';
 /**
  * How long the token endpoint takes to answer: long enough that the two nodes' refreshes overlap
  * for certain (without the database lock both would reach the provider), short for a test.
  */
 const TOKEN_LATENCY_MS = 400;
-
-interface Node {
-  child: ChildProcess;
-  url: string;
-}
-
-function startNode(env: Record<string, string>): Promise<Node> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', '0'],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${err}`)), 60_000);
-    child.stdout?.on('data', (d) => {
-      out += d;
-      const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code}: ${err}`));
-    });
-  });
-}
 
 /** A slow front for the provider's token endpoint (forwards every request after TOKEN_LATENCY_MS). */
 async function slowTokenEndpoint(target: string): Promise<{ server: Server; url: string }> {
