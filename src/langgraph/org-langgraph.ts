@@ -7,7 +7,6 @@ import type {
   ThreadCheckpoint,
   ThreadQuery,
   ThreadWrite,
-  Typed,
 } from './thread-types.js';
 
 /**
@@ -20,15 +19,12 @@ export class OrgLangGraph {
     readonly orgId: OrgId,
   ) {}
 
-  putCheckpoint(checkpoint: ThreadCheckpoint, values: readonly ChannelValue[]): Promise<void> {
-    return this.service.putCheckpoint(this.orgId, checkpoint, values);
-  }
-  getCheckpoint(
-    threadId: string,
-    checkpointNs: string,
-    checkpointId: string | null,
-  ): Promise<ThreadCheckpoint | null> {
-    return this.service.getCheckpoint(this.orgId, threadId, checkpointNs, checkpointId);
+  putCheckpoint(
+    checkpoint: ThreadCheckpoint,
+    channelVersions: ReadonlyArray<readonly [channel: string, version: string]>,
+    values: readonly ChannelValue[],
+  ): Promise<void> {
+    return this.service.putCheckpoint(this.orgId, checkpoint, channelVersions, values);
   }
   loadCheckpoint<T>(
     threadId: string,
@@ -40,13 +36,6 @@ export class OrgLangGraph {
   }
   listCheckpoints(query: ThreadQuery): Promise<ThreadCheckpoint[]> {
     return this.service.listCheckpoints(this.orgId, query);
-  }
-  channelValues(
-    threadId: string,
-    checkpointNs: string,
-    versions: ReadonlyArray<readonly [channel: string, version: string]>,
-  ): Promise<Map<string, Typed>> {
-    return this.service.channelValues(this.orgId, threadId, checkpointNs, versions);
   }
   putWrites(
     threadId: string,

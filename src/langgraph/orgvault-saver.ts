@@ -75,10 +75,12 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         if (remaining <= 0) break;
         remaining -= 1;
       }
-      const { decoded, channels } = await this.decode(row);
-      const values = await this.#threads.channelValues(row.threadId, row.checkpointNs, channels);
-      const writes = await this.#threads.writes(row.threadId, row.checkpointNs, row.checkpointId);
-      yield await this.tuple(row, decoded, values, writes, metadata);
+      // Its values and writes, read as getTuple reads them (gone meanwhile: deleted, skipped).
+      const loaded = await this.#threads.loadCheckpoint(row.threadId, row.checkpointNs, row.checkpointId, (c) =>
+        this.decode(c),
+      );
+      if (loaded === null) continue;
+      yield await this.tuple(loaded.stored, loaded.decoded, loaded.values, loaded.writes, metadata);
     }
   }
 
@@ -94,7 +96,8 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     const checkpointNs = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
     const copy = copyCheckpoint(checkpoint);
     const values = copy.channel_values;
-    // Channel values are stored apart, only those newVersions says changed (a delta, as LangGraph's own savers do).
+    // Only the values newVersions says changed are stored with it (a delta, as LangGraph's own
+    // savers do); the others are found through the checkpoint's channel versions.
     const channelValues = await Promise.all(
       Object.entries(newVersions).map(async ([channel, version]) => ({
         channel,
@@ -115,6 +118,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         checkpoint: sealedCheckpoint,
         metadata: sealedMetadata,
       },
+      Object.entries(copy.channel_versions ?? {}).map(([channel, version]) => [channel, String(version)] as const),
       channelValues,
     );
     return {

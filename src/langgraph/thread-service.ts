@@ -5,9 +5,16 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import type { OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import type { LangGraphChannelValueRow, LangGraphWriteRow, SealedColumns } from '../storage/rows.js';
+import type {
+  LangGraphChannelValueRow,
+  LangGraphCheckpointRow,
+  LangGraphHomesRow,
+  LangGraphWriteRow,
+  SealedColumns,
+} from '../storage/rows.js';
 import { orgScope, type Storage } from '../storage/storage.js';
-import type { Repositories } from '../storage/stores.js';
+import type { LangGraphStore, Repositories } from '../storage/stores.js';
+import { type ChannelHome, homesFromText, homesToText } from './channel-homes.js';
 import { packParts, unpackParts } from './sealed-parts.js';
 import type {
   ChannelValue,
@@ -21,23 +28,57 @@ import type {
 
 /**
  * Associated data of every sealed LangGraph row: what it is, and the org, thread, namespace and
- * checkpoint it belongs to (plus the channel version or task write), so a row copied by SQL to
- * another org, thread, namespace or checkpoint does not open. JSON keeps the fields unambiguous.
+ * checkpoint it belongs to (plus the channel homes, the channel version or the task write), so a
+ * row copied by SQL to another org, thread, namespace or checkpoint, or given other homes, does not
+ * open. JSON keeps the fields unambiguous. v1 is the layout before migration 8 (a checkpoint row
+ * without values, one row per channel value); v2 a checkpoint row with the values it introduced.
  */
 const aad =
-  (kind: string, orgId: string, threadId: string, ns: string, checkpointId: string, ...rest: unknown[]) =>
+  (
+    layout: 'v1' | 'v2',
+    kind: string,
+    orgId: string,
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    ...rest: unknown[]
+  ) =>
   (keyVersion: number) =>
     Buffer.from(
-      JSON.stringify(['orgvault/langgraph/v1', kind, orgId, threadId, ns, checkpointId, ...rest, keyVersion]),
+      JSON.stringify([`orgvault/langgraph/${layout}`, kind, orgId, threadId, ns, checkpointId, ...rest, keyVersion]),
     );
 
 type Aad = (keyVersion: number) => Buffer;
 
 const text = (s: string) => Buffer.from(s, 'utf8');
+const EMPTY = Buffer.alloc(0);
+
+/** Parts of a v2 checkpoint row before its values; then 5 per value (channel, version, status, type, bytes). */
+const HEAD_PARTS = 4;
+const VALUE_PARTS = 5;
+
+/** A value a checkpoint row introduced: `value` null when the channel is empty at that version. */
+interface InlineValue {
+  version: string;
+  value: Typed | null;
+}
+
+/** An opened checkpoint row: the checkpoint, the values it holds, and where its other channels live. */
+interface OpenedCheckpoint {
+  stored: ThreadCheckpoint;
+  inline: Map<string, InlineValue>;
+  /** null: a row written before migration 8, whose values are all in lg_channel_values. */
+  homes: Map<string, ChannelHome> | null;
+}
 
 /**
  * LangGraph threads of each org, sealed under the org's data key (src/crypto/org-keys.ts). Below
  * the tenant door: every method takes the org id first, and OrgLangGraph binds it.
+ *
+ * A put is one row: the checkpoint, its metadata and the values of the channels it changed, under
+ * one seal, plus its channel homes (channel-homes.ts) saying which row holds each other channel's
+ * value. getTuple reads that row with its pending writes in one statement and, only when a channel
+ * last changed in an earlier checkpoint, those rows in one more.
  */
 export class LangGraphThreadService {
   private readonly storage: Storage;
@@ -52,58 +93,44 @@ export class LangGraphThreadService {
     this.clock = deps.clock;
   }
 
-  /** Stores a checkpoint and the channel values it introduced, in one transaction. */
-  async putCheckpoint(orgId: OrgId, c: ThreadCheckpoint, values: readonly ChannelValue[]): Promise<void> {
+  /**
+   * Stores a checkpoint with the channel values it introduced (`values`: the channels newVersions
+   * names), in one row. `channelVersions` is every channel version the checkpoint names: those it
+   * did not change are found through its parent's homes.
+   */
+  async putCheckpoint(
+    orgId: OrgId,
+    c: ThreadCheckpoint,
+    channelVersions: ReadonlyArray<readonly [channel: string, version: string]>,
+    values: readonly ChannelValue[],
+  ): Promise<void> {
     assertConversationId(c.threadId);
     await this.orgs.require(orgId);
     await this.storage.transaction(orgScope(orgId), async (tx) => {
       const key = await this.orgKeys.currentKey(tx, orgId);
-      const plain = packParts([text(c.checkpoint[0]), c.checkpoint[1], text(c.metadata[0]), c.metadata[1]]);
-      const where = aad('checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId);
+      const homes = homesToText(await this.homesOf(tx.langgraph, orgId, c, channelVersions, values));
+      const parts: Uint8Array[] = [text(c.checkpoint[0]), c.checkpoint[1], text(c.metadata[0]), c.metadata[1]];
+      for (const v of values) {
+        parts.push(text(v.channel), text(v.version));
+        if (v.value === null) parts.push(text('empty'), EMPTY, EMPTY);
+        else parts.push(text('value'), text(v.value[0]), v.value[1]);
+      }
       tx.langgraph.putCheckpoint(orgId, {
         threadId: c.threadId,
         checkpointNs: c.checkpointNs,
         checkpointId: c.checkpointId,
         parentCheckpointId: c.parentCheckpointId,
+        channelHomes: homes,
         createdAt: isoNow(this.clock),
-        ...sealWith(key, plain, where),
+        ...sealWith(key, packParts(parts), checkpointAad(orgId, c, homes)),
       });
-      for (const v of values) {
-        const parts =
-          v.value === null
-            ? [text('empty'), text(''), Buffer.alloc(0)]
-            : [text('value'), text(v.value[0]), v.value[1]];
-        const at = aad('channel', orgId, c.threadId, c.checkpointNs, c.checkpointId, v.channel, v.version);
-        tx.langgraph.putChannelValue(orgId, {
-          threadId: c.threadId,
-          checkpointNs: c.checkpointNs,
-          channel: v.channel,
-          version: v.version,
-          checkpointId: c.checkpointId,
-          ...sealWith(key, packParts(parts), at),
-        });
-      }
-    });
-  }
-
-  /** One checkpoint (the newest of the namespace when `checkpointId` is null), or null. */
-  async getCheckpoint(
-    orgId: OrgId,
-    threadId: string,
-    checkpointNs: string,
-    checkpointId: string | null,
-  ): Promise<ThreadCheckpoint | null> {
-    assertConversationId(threadId);
-    await this.orgs.require(orgId);
-    return this.storage.read(orgScope(orgId), async (r) => {
-      const row = await r.langgraph.findCheckpoint(orgId, threadId, checkpointNs, checkpointId);
-      return row === null ? null : this.openCheckpoint(r, orgId, row);
     });
   }
 
   /**
-   * One checkpoint with the values of its channels and its pending writes, in one read: `decode`
-   * turns the opened checkpoint into the caller's form and names the channel versions to fetch.
+   * One checkpoint (the newest of the namespace when `checkpointId` is null) with the values of its
+   * channels and its pending writes: `decode` turns the opened checkpoint into the caller's form
+   * and names the channel versions it needs.
    */
   async loadCheckpoint<T>(
     orgId: OrgId,
@@ -115,50 +142,29 @@ export class LangGraphThreadService {
     assertConversationId(threadId);
     await this.orgs.require(orgId);
     return this.storage.read(orgScope(orgId), async (r) => {
-      const row = await r.langgraph.findCheckpoint(orgId, threadId, checkpointNs, checkpointId);
-      if (row === null) return null;
-      const stored = await this.openCheckpoint(r, orgId, row);
-      const { decoded, channels } = await decode(stored);
-      const found = await r.langgraph.findValuesAndWrites(
-        orgId,
-        threadId,
-        checkpointNs,
-        channels,
-        stored.checkpointId,
-      );
+      const found = await r.langgraph.findCheckpointWithWrites(orgId, threadId, checkpointNs, checkpointId);
+      if (found === null) return null;
+      const opened = await this.openCheckpoint(r, orgId, found.checkpoint);
+      const { decoded, channels } = await decode(opened.stored);
       return {
-        stored,
+        stored: opened.stored,
         decoded,
-        values: await this.openValues(r, orgId, threadId, checkpointNs, found.values),
-        writes: await this.openWrites(r, orgId, threadId, checkpointNs, stored.checkpointId, found.writes),
+        values: await this.valuesOf(r, orgId, opened, channels),
+        writes: await this.openWrites(r, orgId, found.writes),
       };
     });
   }
 
-  /** Checkpoints of this org, newest first. */
+  /** Checkpoints of this org, newest first (without their values: loadCheckpoint reads those). */
   async listCheckpoints(orgId: OrgId, q: ThreadQuery): Promise<ThreadCheckpoint[]> {
     if (q.threadId !== null) assertConversationId(q.threadId);
     await this.orgs.require(orgId);
     return this.storage.read(orgScope(orgId), async (r) => {
       const rows = await r.langgraph.listCheckpoints(orgId, q);
       const out: ThreadCheckpoint[] = [];
-      for (const row of rows) out.push(await this.openCheckpoint(r, orgId, row));
+      for (const row of rows) out.push((await this.openCheckpoint(r, orgId, row)).stored);
       return out;
     });
-  }
-
-  /** The stored values of the given channel versions; a channel empty at its version, or never stored, is absent. */
-  async channelValues(
-    orgId: OrgId,
-    threadId: string,
-    checkpointNs: string,
-    versions: ReadonlyArray<readonly [channel: string, version: string]>,
-  ): Promise<Map<string, Typed>> {
-    assertConversationId(threadId);
-    await this.orgs.require(orgId);
-    return this.storage.read(orgScope(orgId), (r) =>
-      this.readValues(r, orgId, threadId, checkpointNs, versions),
-    );
   }
 
   /**
@@ -178,7 +184,7 @@ export class LangGraphThreadService {
       const key = await this.orgKeys.currentKey(tx, orgId);
       for (const w of writes) {
         const plain = packParts([text(w.channel), text(w.value[0]), w.value[1]]);
-        const where = aad('write', orgId, threadId, checkpointNs, checkpointId, w.taskId, w.idx);
+        const where = aad('v1', 'write', orgId, threadId, checkpointNs, checkpointId, w.taskId, w.idx);
         tx.langgraph.putWrite(
           orgId,
           {
@@ -196,7 +202,7 @@ export class LangGraphThreadService {
     });
   }
 
-  /** Pending writes of a checkpoint, ordered by (task path, task id, index) as stored. */
+  /** Pending writes of a checkpoint, ordered by (task path, task id, index). */
   async writes(
     orgId: OrgId,
     threadId: string,
@@ -205,8 +211,8 @@ export class LangGraphThreadService {
   ): Promise<ThreadWrite[]> {
     assertConversationId(threadId);
     await this.orgs.require(orgId);
-    return this.storage.read(orgScope(orgId), (r) =>
-      this.readWrites(r, orgId, threadId, checkpointNs, checkpointId),
+    return this.storage.read(orgScope(orgId), async (r) =>
+      this.openWrites(r, orgId, await r.langgraph.findWrites(orgId, threadId, checkpointNs, checkpointId)),
     );
   }
 
@@ -217,60 +223,107 @@ export class LangGraphThreadService {
     await this.storage.transaction(orgScope(orgId), (tx) => tx.langgraph.deleteThread(orgId, threadId));
   }
 
-  private async readValues(
-    r: Repositories,
+  /**
+   * Where each channel version of a new checkpoint lives: its own row for the values it brings;
+   * otherwise its parent's home for the same version (one plaintext read, no seal opened). A
+   * version its parent does not know (no parent named, or a put that jumps versions) is looked up
+   * among every row of the namespace, the row that introduced it; failing that, it is a value
+   * stored before migration 8, or none.
+   */
+  private async homesOf(
+    store: LangGraphStore,
     orgId: string,
-    threadId: string,
-    checkpointNs: string,
-    versions: ReadonlyArray<readonly [channel: string, version: string]>,
-  ): Promise<Map<string, Typed>> {
-    const rows = await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, versions);
-    return this.openValues(r, orgId, threadId, checkpointNs, rows);
+    c: ThreadCheckpoint,
+    channelVersions: ReadonlyArray<readonly [channel: string, version: string]>,
+    values: readonly ChannelValue[],
+  ): Promise<ChannelHome[]> {
+    const homes = new Map<string, ChannelHome>();
+    for (const v of values) homes.set(v.channel, [v.channel, v.version, c.checkpointId]);
+    let pending = channelVersions.filter(([channel]) => !homes.has(channel));
+    if (pending.length === 0) return [...homes.values()];
+    const resolveFrom = (rows: readonly LangGraphHomesRow[], ownOnly: boolean) => {
+      for (const row of rows) {
+        // A row from before migration 8 kept every value in lg_channel_values.
+        const known = row.channelHomes === null ? null : homesFromText(row.channelHomes);
+        pending = pending.filter(([channel, version]) => {
+          if (known === null) {
+            if (ownOnly) return true;
+            homes.set(channel, [channel, version, null]);
+            return false;
+          }
+          const h = known.get(channel);
+          if (h === undefined || h[1] !== version || (ownOnly && h[2] !== row.checkpointId)) return true;
+          homes.set(channel, [channel, version, h[2]]);
+          return false;
+        });
+      }
+    };
+    if (c.parentCheckpointId !== null) {
+      resolveFrom(
+        await store.findChannelHomes(orgId, c.threadId, c.checkpointNs, c.parentCheckpointId),
+        false,
+      );
+    }
+    if (pending.length > 0) resolveFrom(await store.findChannelHomes(orgId, c.threadId, c.checkpointNs, null), true);
+    for (const [channel, version] of pending) homes.set(channel, [channel, version, null]);
+    return [...homes.values()];
   }
 
-  private async openValues(
+  /** The values of the channel versions a checkpoint names: from its own row, the rows its homes name, or lg_channel_values. */
+  private async valuesOf(
     r: Repositories,
     orgId: string,
-    threadId: string,
-    checkpointNs: string,
-    rows: readonly LangGraphChannelValueRow[],
+    checkpoint: OpenedCheckpoint,
+    channels: ReadonlyArray<readonly [channel: string, version: string]>,
   ): Promise<Map<string, Typed>> {
+    const { threadId, checkpointNs, checkpointId } = checkpoint.stored;
     const out = new Map<string, Typed>();
-    for (const row of rows) {
-      const { channel, version } = row;
-      const where = aad('channel', orgId, threadId, checkpointNs, row.checkpointId, channel, version);
-      const [status, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
-        Buffer,
-        Buffer,
-        Buffer,
-      ];
-      if (status.toString() === 'value') out.set(channel, [type.toString('utf8'), bytes]);
+    const take = (from: Map<string, InlineValue>, channel: string, version: string) => {
+      const v = from.get(channel);
+      if (v !== undefined && v.version === version && v.value !== null) out.set(channel, v.value);
+    };
+    const elsewhere = new Map<string, (readonly [string, string])[]>();
+    const legacy: (readonly [string, string])[] = [];
+    for (const pair of channels) {
+      const [channel, version] = pair;
+      let home: string | null = null;
+      if (checkpoint.homes !== null) {
+        const h = checkpoint.homes.get(channel);
+        if (h === undefined || h[1] !== version) continue;
+        home = h[2];
+      }
+      if (home === checkpointId) take(checkpoint.inline, channel, version);
+      else if (home === null) legacy.push(pair);
+      else elsewhere.set(home, [...(elsewhere.get(home) ?? []), pair]);
+    }
+    if (elsewhere.size > 0) {
+      const rows = await r.langgraph.findCheckpoints(orgId, threadId, checkpointNs, [...elsewhere.keys()]);
+      for (const row of rows) {
+        const holder = await this.openCheckpoint(r, orgId, row);
+        for (const [channel, version] of elsewhere.get(row.checkpointId) ?? []) {
+          take(holder.inline, channel, version);
+        }
+      }
+    }
+    if (legacy.length > 0) {
+      const rows = await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, legacy);
+      for (const row of rows) {
+        const value = await this.openLegacyValue(r, orgId, row);
+        if (value !== null) out.set(row.channel, value);
+      }
     }
     return out;
-  }
-
-  private async readWrites(
-    r: Repositories,
-    orgId: string,
-    threadId: string,
-    checkpointNs: string,
-    checkpointId: string,
-  ): Promise<ThreadWrite[]> {
-    const rows = await r.langgraph.findWrites(orgId, threadId, checkpointNs, checkpointId);
-    return this.openWrites(r, orgId, threadId, checkpointNs, checkpointId, rows);
   }
 
   private async openWrites(
     r: Repositories,
     orgId: string,
-    threadId: string,
-    checkpointNs: string,
-    checkpointId: string,
     rows: readonly LangGraphWriteRow[],
   ): Promise<ThreadWrite[]> {
     const out: ThreadWrite[] = [];
     for (const row of rows) {
-      const where = aad('write', orgId, threadId, checkpointNs, checkpointId, row.taskId, row.idx);
+      const { threadId, checkpointNs, checkpointId } = row;
+      const where = aad('v1', 'write', orgId, threadId, checkpointNs, checkpointId, row.taskId, row.idx);
       const [channel, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
         Buffer,
         Buffer,
@@ -290,28 +343,60 @@ export class LangGraphThreadService {
   private async openCheckpoint(
     r: Repositories,
     orgId: string,
-    row: SealedColumns & {
-      threadId: string;
-      checkpointNs: string;
-      checkpointId: string;
-      parentCheckpointId: string | null;
-    },
-  ): Promise<ThreadCheckpoint> {
-    const where = aad('checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId);
-    const [ct, c, mt, m] = unpackParts(await this.openRow(r, orgId, row, where), 4) as [
-      Buffer,
+    row: LangGraphCheckpointRow,
+  ): Promise<OpenedCheckpoint> {
+    const legacy = row.channelHomes === null;
+    const where = legacy
+      ? aad('v1', 'checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId)
+      : checkpointAad(orgId, row, row.channelHomes as string);
+    const plain = await this.openRow(r, orgId, row, where);
+    const parts = legacy ? unpackParts(plain, HEAD_PARTS) : unpackParts(plain);
+    if (parts.length < HEAD_PARTS || (parts.length - HEAD_PARTS) % VALUE_PARTS !== 0) {
+      throw new Error('sealed langgraph checkpoint: unexpected layout');
+    }
+    const [ct, c, mt, m] = parts as [Buffer, Buffer, Buffer, Buffer];
+    const inline = new Map<string, InlineValue>();
+    for (let i = HEAD_PARTS; i < parts.length; i += VALUE_PARTS) {
+      const [channel, version, status, type, bytes] = parts.slice(i, i + VALUE_PARTS) as Buffer[] as [
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+        Buffer,
+      ];
+      inline.set(channel.toString('utf8'), {
+        version: version.toString('utf8'),
+        value: status.toString() === 'value' ? [type.toString('utf8'), bytes] : null,
+      });
+    }
+    return {
+      stored: {
+        threadId: row.threadId,
+        checkpointNs: row.checkpointNs,
+        checkpointId: row.checkpointId,
+        parentCheckpointId: row.parentCheckpointId,
+        checkpoint: [ct.toString('utf8'), c],
+        metadata: [mt.toString('utf8'), m],
+      },
+      inline,
+      homes: legacy ? null : homesFromText(row.channelHomes as string),
+    };
+  }
+
+  /** A channel value stored before migration 8 (its own row); null when empty at that version. */
+  private async openLegacyValue(
+    r: Repositories,
+    orgId: string,
+    row: LangGraphChannelValueRow,
+  ): Promise<Typed | null> {
+    const { threadId, checkpointNs, checkpointId, channel, version } = row;
+    const where = aad('v1', 'channel', orgId, threadId, checkpointNs, checkpointId, channel, version);
+    const [status, type, bytes] = unpackParts(await this.openRow(r, orgId, row, where), 3) as [
       Buffer,
       Buffer,
       Buffer,
     ];
-    return {
-      threadId: row.threadId,
-      checkpointNs: row.checkpointNs,
-      checkpointId: row.checkpointId,
-      parentCheckpointId: row.parentCheckpointId,
-      checkpoint: [ct.toString('utf8'), c],
-      metadata: [mt.toString('utf8'), m],
-    };
+    return status.toString() === 'value' ? [type.toString('utf8'), bytes] : null;
   }
 
   /** Opens a sealed row; a row moved, altered or whose org key was destroyed fails, naming no value. */
@@ -326,6 +411,15 @@ export class LangGraphThreadService {
     }
     return plain;
   }
+}
+
+/** A v2 checkpoint row's associated data: its place, and its channel homes as stored. */
+function checkpointAad(
+  orgId: string,
+  c: { threadId: string; checkpointNs: string; checkpointId: string },
+  homes: string,
+): Aad {
+  return aad('v2', 'checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId, homes);
 }
 
 function sealWith(key: { version: number; key: Buffer }, plain: Buffer, where: Aad): SealedColumns {

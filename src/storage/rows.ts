@@ -182,16 +182,27 @@ export interface ToolResultRow {
   toolResult: ToolResult;
 }
 
-/** One LangGraph checkpoint (its channel values apart), sealed under the org's data key. */
+/**
+ * One LangGraph checkpoint with the channel values it introduced, sealed under the org's data key.
+ * `channelHomes` (JSON, see src/langgraph/channel-homes.ts) says which checkpoint row holds each of
+ * its channels' values; null on rows written before migration 8, whose values are in lg_channel_values.
+ */
 export interface LangGraphCheckpointRow extends SealedColumns {
   threadId: string;
   checkpointNs: string;
   checkpointId: string;
   parentCheckpointId: string | null;
+  channelHomes: string | null;
   createdAt: string;
 }
 
-/** One version of one channel's value, written by the checkpoint that introduced it (a delta). */
+/** A checkpoint's channel homes (null: written before migration 8), as a put reads its parent's. */
+export interface LangGraphHomesRow {
+  checkpointId: string;
+  channelHomes: string | null;
+}
+
+/** One version of one channel's value, in the layout before migration 8 (read only: no put writes it). */
 export interface LangGraphChannelValueRow extends SealedColumns {
   threadId: string;
   checkpointNs: string;

@@ -20,6 +20,7 @@ import type {
   LangGraphChannelValueRow,
   LangGraphCheckpointQuery,
   LangGraphCheckpointRow,
+  LangGraphHomesRow,
   LangGraphWriteRow,
   MasterKeyCheckRow,
   ModuleFilter,
@@ -192,32 +193,39 @@ export interface LangGraphStore {
    * PostgreSQL sends a whole put with the transaction's COMMIT, in one round trip.
    */
   putCheckpoint(orgId: string, row: LangGraphCheckpointRow): void;
-  /** The given checkpoint, or with a null id the thread namespace's newest. */
-  findCheckpoint(
+  /**
+   * The checkpoint (with a null id the thread namespace's newest) and its pending writes in
+   * LangGraph's order (task path, task id, index), in one statement; null when there is none.
+   */
+  findCheckpointWithWrites(
     orgId: string,
     threadId: string,
     checkpointNs: string,
     checkpointId: string | null,
-  ): Promise<LangGraphCheckpointRow | null>;
+  ): Promise<{ checkpoint: LangGraphCheckpointRow; writes: LangGraphWriteRow[] } | null>;
+  /** These checkpoints of the thread namespace (those absent are left out), in one statement. */
+  findCheckpoints(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointIds: readonly string[],
+  ): Promise<LangGraphCheckpointRow[]>;
+  /** The channel homes of these checkpoints (a put's parent, or every one of the namespace when `checkpointId` is null), oldest first. */
+  findChannelHomes(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string | null,
+  ): Promise<LangGraphHomesRow[]>;
   /** Newest first. */
   listCheckpoints(orgId: string, query: LangGraphCheckpointQuery): Promise<LangGraphCheckpointRow[]>;
-  /** Kept as first written when the (channel, version) is already stored. */
-  putChannelValue(orgId: string, row: LangGraphChannelValueRow): void;
-  /** The stored values of these (channel, version) pairs, in one statement; pairs never stored are absent. */
+  /** Values stored before migration 8, of these (channel, version) pairs, in one statement; pairs never stored are absent. */
   findChannelValues(
     orgId: string,
     threadId: string,
     checkpointNs: string,
     versions: ReadonlyArray<readonly [channel: string, version: string]>,
   ): Promise<LangGraphChannelValueRow[]>;
-  /** findChannelValues and findWrites (of `checkpointId`) in one statement. */
-  findValuesAndWrites(
-    orgId: string,
-    threadId: string,
-    checkpointNs: string,
-    versions: ReadonlyArray<readonly [channel: string, version: string]>,
-    checkpointId: string,
-  ): Promise<{ values: LangGraphChannelValueRow[]; writes: LangGraphWriteRow[] }>;
   /** With replace, overwrites the same (task, idx); otherwise an existing one is kept. */
   putWrite(orgId: string, row: LangGraphWriteRow, replace: boolean): void;
   /** In LangGraph's order: task path, task id, index. */

@@ -325,6 +325,14 @@ export const PG_MIGRATIONS: PgMigration[] = [
       ALTER TABLE api_keys ADD COLUMN console_signed_out_at text;
     `,
   },
+  {
+    version: 8,
+    name: 'langgraph: a checkpoint row holds the channel values it introduced, and where each of its channels lives',
+    // See the SQLite migration of the same number. text, not jsonb: the exact bytes are associated data.
+    sql: `
+      ALTER TABLE lg_checkpoints ADD COLUMN channel_homes text;
+    `,
+  },
 ];
 
 export const LATEST_PG_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,6 +2,7 @@ import type {
   LangGraphChannelValueRow,
   LangGraphCheckpointQuery,
   LangGraphCheckpointRow,
+  LangGraphHomesRow,
   LangGraphWriteRow,
 } from '../rows.js';
 import type { LangGraphStore } from '../stores.js';
@@ -12,6 +13,7 @@ interface CheckpointColumns {
   checkpoint_ns: string;
   checkpoint_id: string;
   parent_checkpoint_id: string | null;
+  channel_homes: string | null;
   key_version: number;
   nonce: Buffer;
   sealed: Buffer;
@@ -37,26 +39,58 @@ interface WriteColumns {
 }
 
 const COLUMNS =
-  'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, key_version, nonce, sealed, created_at';
+  'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, channel_homes, key_version, nonce, sealed, created_at';
 // A checkpoint put again under the same id replaces the stored one (as LangGraph's own savers do).
 const PUT_CHECKPOINT = sql(
   'lg_put_checkpoint',
-  `INSERT INTO lg_checkpoints (org_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO lg_checkpoints (org_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
-     parent_checkpoint_id = excluded.parent_checkpoint_id, key_version = excluded.key_version,
-     nonce = excluded.nonce, sealed = excluded.sealed, created_at = excluded.created_at`,
+     parent_checkpoint_id = excluded.parent_checkpoint_id, channel_homes = excluded.channel_homes,
+     key_version = excluded.key_version, nonce = excluded.nonce, sealed = excluded.sealed,
+     created_at = excluded.created_at`,
 );
-const FIND_CHECKPOINT = sql(
-  'lg_find_checkpoint',
+
+/**
+ * getTuple's read, in one statement (one round trip on PostgreSQL): the checkpoint row, then the
+ * pending writes against it. `cp` picks the checkpoint; the two variants differ only there.
+ */
+const withWrites = (name: string, pick: string) =>
+  sql(
+    name,
+    `WITH cp AS (
+       SELECT checkpoint_id, parent_checkpoint_id, channel_homes, key_version, nonce, sealed, created_at
+       FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? ${pick})
+     SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
+            channel_homes AS homes, created_at AS at, key_version, nonce, sealed
+       FROM cp
+     UNION ALL
+     SELECT 'write' AS kind, w.task_id AS a, w.task_path AS b, w.idx, NULL AS homes, NULL AS at,
+            w.key_version, w.nonce, w.sealed
+       FROM lg_writes w JOIN cp ON w.checkpoint_id = cp.checkpoint_id
+       WHERE w.org_id = ? AND w.thread_id = ? AND w.checkpoint_ns = ?`,
+  );
+const FIND_WITH_WRITES = withWrites('lg_find_with_writes', 'AND checkpoint_id = ?');
+// Checkpoint ids are uuid6 (time-ordered): the newest is the greatest id.
+const FIND_LATEST_WITH_WRITES = withWrites(
+  'lg_find_latest_with_writes',
+  'ORDER BY checkpoint_id DESC LIMIT 1',
+);
+
+// The rows other checkpoints' channel homes point at.
+const FIND_CHECKPOINTS = sql(
+  'lg_find_checkpoints',
   `SELECT ${COLUMNS} FROM lg_checkpoints
-   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id IN (?[])`,
 );
-const FIND_LATEST = sql(
-  'lg_find_latest',
-  `SELECT ${COLUMNS} FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?
-   ORDER BY checkpoint_id DESC LIMIT 1`,
+// A put's parent's homes (plaintext, no seal opened); or every row's, the rare fallback (thread-service.ts).
+const FIND_HOMES = sql(
+  'lg_find_homes',
+  `SELECT checkpoint_id, channel_homes FROM lg_checkpoints
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND (CAST(? AS TEXT) IS NULL OR checkpoint_id = ?)
+   ORDER BY checkpoint_id`,
 );
-// Checkpoint ids are uuid6 (time-ordered): newest first is descending id, as LangGraph lists them.
+
+// Newest first is descending id, as LangGraph lists them.
 const LIST = sql(
   'lg_list',
   `SELECT ${COLUMNS} FROM lg_checkpoints
@@ -69,34 +103,13 @@ const LIST = sql(
    LIMIT ?`,
 );
 
-// A channel version is written once: the first checkpoint that introduced it owns it.
-const PUT_CHANNEL_VALUE = sql(
-  'lg_put_channel_value',
-  `INSERT INTO lg_channel_values
-     (org_id, thread_id, checkpoint_ns, channel, version, checkpoint_id, key_version, nonce, sealed)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-   ON CONFLICT (org_id, thread_id, checkpoint_ns, channel, version) DO NOTHING`,
-);
-// Every value a checkpoint names, in one statement: the channel and version lists narrow the key
-// lookups; the joined pair list keeps only the pairs asked for (the caller matches them exactly).
+// Values of checkpoints written before migration 8 (one row per channel version). The channel and
+// version lists narrow the key lookups; the joined pair list keeps only the pairs asked for.
 const FIND_CHANNEL_VALUES = sql(
   'lg_find_channel_values',
   `SELECT channel, version, checkpoint_id, key_version, nonce, sealed FROM lg_channel_values
    WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND channel IN (?[]) AND version IN (?[])
      AND (channel || '|' || version) IN (?[])`,
-);
-
-// What getTuple needs after the checkpoint itself, in one statement (one round trip on PostgreSQL):
-// the values its channel versions name, and the pending writes against it.
-const FIND_VALUES_AND_WRITES = sql(
-  'lg_find_values_and_writes',
-  `SELECT 'value' AS kind, channel AS a, version AS b, 0 AS idx, checkpoint_id, key_version, nonce, sealed
-     FROM lg_channel_values
-     WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND channel IN (?[]) AND version IN (?[])
-       AND (channel || '|' || version) IN (?[])
-   UNION ALL
-   SELECT 'write' AS kind, task_id AS a, task_path AS b, idx, checkpoint_id, key_version, nonce, sealed
-     FROM lg_writes WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
 );
 
 const INSERT_WRITE = sql(
@@ -111,12 +124,10 @@ const REPLACE_WRITE = sql(
      task_path = excluded.task_path, key_version = excluded.key_version,
      nonce = excluded.nonce, sealed = excluded.sealed`,
 );
-// LangGraph's order of pending writes: by task path, then task, then index.
 const FIND_WRITES = sql(
   'lg_find_writes',
   `SELECT task_id, idx, task_path, key_version, nonce, sealed FROM lg_writes
-   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
-   ORDER BY task_path, task_id, idx`,
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
 );
 
 const DELETE_CHECKPOINTS = sql(
@@ -132,7 +143,7 @@ const DELETE_WRITES = sql('lg_delete_writes', 'DELETE FROM lg_writes WHERE org_i
 /** Largest LIMIT both engines take as "no limit" (a bound parameter, never interpolated). */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
-/** LangGraph threads: checkpoints, per-channel values (deltas) and pending writes, sealed by the service. */
+/** LangGraph threads: checkpoints (each with the channel values it introduced) and pending writes, sealed by the service. */
 export class SqlLangGraphStore implements LangGraphStore {
   constructor(private readonly x: Executor) {}
 
@@ -143,6 +154,7 @@ export class SqlLangGraphStore implements LangGraphStore {
       row.checkpointNs,
       row.checkpointId,
       row.parentCheckpointId,
+      row.channelHomes,
       row.keyVersion,
       row.nonce,
       row.sealed,
@@ -150,17 +162,80 @@ export class SqlLangGraphStore implements LangGraphStore {
     ]);
   }
 
-  async findCheckpoint(
+  async findCheckpointWithWrites(
     orgId: string,
     threadId: string,
     checkpointNs: string,
     checkpointId: string | null,
-  ): Promise<LangGraphCheckpointRow | null> {
-    const r =
-      checkpointId === null
-        ? await this.x.get<CheckpointColumns>(FIND_LATEST, [orgId, threadId, checkpointNs])
-        : await this.x.get<CheckpointColumns>(FIND_CHECKPOINT, [orgId, threadId, checkpointNs, checkpointId]);
-    return r ? checkpointRow(r) : null;
+  ): Promise<{ checkpoint: LangGraphCheckpointRow; writes: LangGraphWriteRow[] } | null> {
+    const key = [orgId, threadId, checkpointNs];
+    const rows = await this.x.all<{
+      kind: string;
+      a: string;
+      b: string | null;
+      idx: number;
+      homes: string | null;
+      at: string | null;
+      key_version: number;
+      nonce: Buffer;
+      sealed: Buffer;
+    }>(
+      checkpointId === null ? FIND_LATEST_WITH_WRITES : FIND_WITH_WRITES,
+      checkpointId === null ? [...key, ...key] : [...key, checkpointId, ...key],
+    );
+    let checkpoint: LangGraphCheckpointRow | null = null;
+    const writes: LangGraphWriteRow[] = [];
+    for (const r of rows) {
+      const sealed = { keyVersion: r.key_version, nonce: r.nonce, sealed: r.sealed };
+      if (r.kind === 'checkpoint') {
+        checkpoint = {
+          threadId,
+          checkpointNs,
+          checkpointId: r.a,
+          parentCheckpointId: r.b,
+          channelHomes: r.homes,
+          createdAt: r.at as string,
+          ...sealed,
+        };
+      } else {
+        writes.push({ threadId, checkpointNs, checkpointId: '', taskId: r.a, idx: r.idx, taskPath: r.b ?? '', ...sealed });
+      }
+    }
+    if (checkpoint === null) return null;
+    for (const w of writes) w.checkpointId = checkpoint.checkpointId;
+    return { checkpoint, writes: sortWrites(writes) };
+  }
+
+  async findCheckpoints(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointIds: readonly string[],
+  ): Promise<LangGraphCheckpointRow[]> {
+    if (checkpointIds.length === 0) return [];
+    const rows = await this.x.all<CheckpointColumns>(FIND_CHECKPOINTS, [
+      orgId,
+      threadId,
+      checkpointNs,
+      [...checkpointIds],
+    ]);
+    return rows.map(checkpointRow);
+  }
+
+  async findChannelHomes(
+    orgId: string,
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string | null,
+  ): Promise<LangGraphHomesRow[]> {
+    const rows = await this.x.all<{ checkpoint_id: string; channel_homes: string | null }>(FIND_HOMES, [
+      orgId,
+      threadId,
+      checkpointNs,
+      checkpointId,
+      checkpointId,
+    ]);
+    return rows.map((r) => ({ checkpointId: r.checkpoint_id, channelHomes: r.channel_homes }));
   }
 
   async listCheckpoints(orgId: string, q: LangGraphCheckpointQuery): Promise<LangGraphCheckpointRow[]> {
@@ -177,20 +252,6 @@ export class SqlLangGraphStore implements LangGraphStore {
       q.limit ?? NO_LIMIT,
     ]);
     return rows.map(checkpointRow);
-  }
-
-  putChannelValue(orgId: string, row: LangGraphChannelValueRow): void {
-    this.x.defer(PUT_CHANNEL_VALUE, [
-      orgId,
-      row.threadId,
-      row.checkpointNs,
-      row.channel,
-      row.version,
-      row.checkpointId,
-      row.keyVersion,
-      row.nonce,
-      row.sealed,
-    ]);
   }
 
   async findChannelValues(
@@ -246,78 +307,19 @@ export class SqlLangGraphStore implements LangGraphStore {
     checkpointId: string,
   ): Promise<LangGraphWriteRow[]> {
     const rows = await this.x.all<WriteColumns>(FIND_WRITES, [orgId, threadId, checkpointNs, checkpointId]);
-    return rows.map((r) => ({
-      threadId,
-      checkpointNs,
-      checkpointId,
-      taskId: r.task_id,
-      idx: r.idx,
-      taskPath: r.task_path,
-      keyVersion: r.key_version,
-      nonce: r.nonce,
-      sealed: r.sealed,
-    }));
-  }
-
-  async findValuesAndWrites(
-    orgId: string,
-    threadId: string,
-    checkpointNs: string,
-    versions: ReadonlyArray<readonly [channel: string, version: string]>,
-    checkpointId: string,
-  ): Promise<{ values: LangGraphChannelValueRow[]; writes: LangGraphWriteRow[] }> {
-    const rows = await this.x.all<{
-      kind: string;
-      a: string;
-      b: string;
-      idx: number;
-      checkpoint_id: string;
-      key_version: number;
-      nonce: Buffer;
-      sealed: Buffer;
-    }>(FIND_VALUES_AND_WRITES, [
-      orgId,
-      threadId,
-      checkpointNs,
-      versions.map(([c]) => c),
-      versions.map(([, v]) => v),
-      versions.map(([c, v]) => `${c}|${v}`),
-      orgId,
-      threadId,
-      checkpointNs,
-      checkpointId,
-    ]);
-    const exact = new Set(versions.map((pair) => JSON.stringify(pair)));
-    const values: LangGraphChannelValueRow[] = [];
-    const writes: LangGraphWriteRow[] = [];
-    for (const r of rows) {
-      const sealed = { keyVersion: r.key_version, nonce: r.nonce, sealed: r.sealed };
-      if (r.kind === 'value') {
-        if (!exact.has(JSON.stringify([r.a, r.b]))) continue;
-        values.push({
-          threadId,
-          checkpointNs,
-          channel: r.a,
-          version: r.b,
-          checkpointId: r.checkpoint_id,
-          ...sealed,
-        });
-      } else {
-        writes.push({
-          threadId,
-          checkpointNs,
-          checkpointId,
-          taskId: r.a,
-          idx: r.idx,
-          taskPath: r.b,
-          ...sealed,
-        });
-      }
-    }
-    // The order findWrites gives (task path, task, index; byte order, as the "C" collation sorts).
-    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-    writes.sort((x, y) => cmp(x.taskPath, y.taskPath) || cmp(x.taskId, y.taskId) || x.idx - y.idx);
-    return { values, writes };
+    return sortWrites(
+      rows.map((r) => ({
+        threadId,
+        checkpointNs,
+        checkpointId,
+        taskId: r.task_id,
+        idx: r.idx,
+        taskPath: r.task_path,
+        keyVersion: r.key_version,
+        nonce: r.nonce,
+        sealed: r.sealed,
+      })),
+    );
   }
 
   async deleteThread(orgId: string, threadId: string): Promise<number> {
@@ -328,12 +330,22 @@ export class SqlLangGraphStore implements LangGraphStore {
   }
 }
 
+/**
+ * LangGraph's order of pending writes: task path, task id, index (the saver sorts them again with
+ * LangGraph's own key); sorted here, not in SQL, so both engines agree whatever the plan.
+ */
+function sortWrites(writes: LangGraphWriteRow[]): LangGraphWriteRow[] {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return writes.sort((x, y) => cmp(x.taskPath, y.taskPath) || cmp(x.taskId, y.taskId) || x.idx - y.idx);
+}
+
 function checkpointRow(r: CheckpointColumns): LangGraphCheckpointRow {
   return {
     threadId: r.thread_id,
     checkpointNs: r.checkpoint_ns,
     checkpointId: r.checkpoint_id,
     parentCheckpointId: r.parent_checkpoint_id,
+    channelHomes: r.channel_homes,
     keyVersion: r.key_version,
     nonce: r.nonce,
     sealed: r.sealed,

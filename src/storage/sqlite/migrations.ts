@@ -244,4 +244,14 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       ALTER TABLE api_keys ADD COLUMN console_signed_out_at TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'langgraph: a checkpoint row holds the channel values it introduced, and where each of its channels lives',
+    // One row (one seal, one B-tree page) per put instead of one per changed channel; channel_homes
+    // (plaintext, part of the row's associated data) names, per channel version, the checkpoint row
+    // holding the value. Rows written before keep NULL here and their values in lg_channel_values.
+    sql: `
+      ALTER TABLE lg_checkpoints ADD COLUMN channel_homes TEXT;
+    `,
+  },
 ];
