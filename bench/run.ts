@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --scale[=<orgs>]]`: orgvault's library operations against their floors,
+ * `npm run bench [-- --json] [-- --quick] [-- --only <prefix>] [-- --scale[=<orgs>]]`: orgvault's library operations against their floors,
  * measured in the same run on 100 orgs x 50 modules. Prints ops/s and ratio = floor / orgvault
- * (target <= 1.5). With --json the last line is one JSON object {"ops": {...}}.
+ * (target <= 1.5). With --json the last line is one JSON object {"ops": {...}}. --only measures the
+ * operations whose name starts with <prefix> (e.g. `langgraph.`), for a quick look at one area.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import pg from 'pg';
 import { openVault } from '../src/vault.js';
 import { authCases } from './auth-cases.js';
 import { buildDataset } from './dataset.js';
-import { type CaseResult, measure, printTable } from './harness.js';
+import { type BenchCase, type CaseResult, measure, printTable } from './harness.js';
 import { langgraphCases } from './langgraph-cases.js';
 import { sqliteCases } from './sqlite-cases.js';
 
@@ -19,6 +20,8 @@ const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
 const engineArg = process.argv.find((_arg, i, all) => all[i - 1] === '--engine') ?? 'sqlite';
+const onlyArg = process.argv.find((_arg, i, all) => all[i - 1] === '--only') ?? '';
+const selected = (c: BenchCase) => c.name.startsWith(onlyArg);
 /** `--scale` (10,000 orgs) or `--scale=<orgs>`: see scale.ts. */
 const scaleArg = process.argv.find((arg) => arg === '--scale' || arg.startsWith('--scale='));
 
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
       ...sqliteCases(vault, path, data),
       ...(await authCases(vault, path, data.orgs)),
       ...lg,
-    ]) {
+    ].filter(selected)) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
     printTable(
@@ -96,7 +99,7 @@ async function runPostgres(): Promise<void> {
     };
     await lgFloor.setup();
     const lg = await langgraphCases(vault, data.orgs[0] as string, lgFloor);
-    for (const c of [...(await postgresCases(vault, schema, data)), ...lg]) {
+    for (const c of [...(await postgresCases(vault, schema, data)), ...lg].filter(selected)) {
       results[c.name] = await measure(c, { rounds: quick ? 3 : 7, roundMs: quick ? 150 : 400 });
     }
     printTable(

@@ -1,7 +1,7 @@
 import type { OrgId } from '../ids.js';
 import type { LangGraphThreadService } from './thread-service.js';
 import type {
-  ChannelValue,
+  ChannelVersion,
   DecodedCheckpoint,
   LoadedCheckpoint,
   ThreadCheckpoint,
@@ -21,10 +21,10 @@ export class OrgLangGraph {
 
   putCheckpoint(
     checkpoint: ThreadCheckpoint,
-    channelVersions: ReadonlyArray<readonly [channel: string, version: string]>,
-    values: readonly ChannelValue[],
+    channelVersions: readonly ChannelVersion[],
+    changed: readonly ChannelVersion[],
   ): Promise<void> {
-    return this.service.putCheckpoint(this.orgId, checkpoint, channelVersions, values);
+    return this.service.putCheckpoint(this.orgId, checkpoint, channelVersions, changed);
   }
   loadCheckpoint<T>(
     threadId: string,

@@ -20,7 +20,7 @@ import {
 import { VaultError } from '../errors.js';
 import type { OrgVault } from '../vault.js';
 import type { OrgLangGraph } from './org-langgraph.js';
-import type { ThreadCheckpoint, ThreadWrite, Typed } from './thread-types.js';
+import type { ChannelVersion, LoadedCheckpoint, ThreadCheckpoint, ThreadWrite } from './thread-types.js';
 
 /**
  * A LangGraph.js checkpoint saver bound to one org: `new OrgvaultSaver(vault.org('acme'))`.
@@ -47,9 +47,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     const loaded = await this.#threads.loadCheckpoint(threadId, ns, getCheckpointId(config) || null, (c) =>
       this.decode(c),
     );
-    return loaded === null
-      ? undefined
-      : this.tuple(loaded.stored, loaded.decoded, loaded.values, loaded.writes);
+    return loaded === null ? undefined : this.tuple(loaded);
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -76,11 +74,14 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         remaining -= 1;
       }
       // Its values and writes, read as getTuple reads them (gone meanwhile: deleted, skipped).
-      const loaded = await this.#threads.loadCheckpoint(row.threadId, row.checkpointNs, row.checkpointId, (c) =>
-        this.decode(c),
+      const loaded = await this.#threads.loadCheckpoint(
+        row.threadId,
+        row.checkpointNs,
+        row.checkpointId,
+        (c) => this.decode(c),
       );
       if (loaded === null) continue;
-      yield await this.tuple(loaded.stored, loaded.decoded, loaded.values, loaded.writes, metadata);
+      yield await this.tuple(loaded, metadata);
     }
   }
 
@@ -95,18 +96,15 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     if (threadId === undefined) throw missing('put checkpoint', 'thread_id');
     const checkpointNs = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
     const copy = copyCheckpoint(checkpoint);
-    const values = copy.channel_values;
-    // Only the values newVersions says changed are stored with it (a delta, as LangGraph's own
-    // savers do); the others are found through the checkpoint's channel versions.
-    const channelValues = await Promise.all(
-      Object.entries(newVersions).map(async ([channel, version]) => ({
-        channel,
-        version: String(version),
-        value: channel in values ? await this.serde.dumpsTyped(values[channel]) : null,
-      })),
-    );
+    // The checkpoint is stored with the values of the channels newVersions says changed (a delta, as
+    // LangGraph's own savers do): a channel changed to empty is absent from them. The other channels'
+    // values stay in the rows of the checkpoints that changed them last.
+    const changed: Record<string, unknown> = {};
+    for (const channel of Object.keys(newVersions)) {
+      if (channel in copy.channel_values) changed[channel] = copy.channel_values[channel];
+    }
     const [sealedCheckpoint, sealedMetadata] = await Promise.all([
-      this.serde.dumpsTyped({ ...copy, channel_values: {} }),
+      this.serde.dumpsTyped({ ...copy, channel_values: changed }),
       this.serde.dumpsTyped(metadata),
     ]);
     await this.#threads.putCheckpoint(
@@ -118,8 +116,8 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         checkpoint: sealedCheckpoint,
         metadata: sealedMetadata,
       },
-      Object.entries(copy.channel_versions ?? {}).map(([channel, version]) => [channel, String(version)] as const),
-      channelValues,
+      versionList(copy.channel_versions ?? {}),
+      versionList(newVersions),
     );
     return {
       configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id },
@@ -166,26 +164,30 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     }
   }
 
-  /** The opened checkpoint as LangGraph's type, and the channel versions whose values it needs. */
+  /** The opened checkpoint as LangGraph's type (with the values stored in its row), and the channel versions it names. */
   private async decode(
     stored: ThreadCheckpoint,
-  ): Promise<{ decoded: Checkpoint; channels: [string, string][] }> {
+  ): Promise<{ decoded: Checkpoint; channels: ChannelVersion[] }> {
     const decoded = (await this.serde.loadsTyped(...stored.checkpoint)) as Checkpoint;
-    const channels = Object.entries(decoded.channel_versions ?? {}).map(
-      ([c, v]) => [c, String(v)] as [string, string],
-    );
-    return { decoded, channels };
+    decoded.channel_values ??= {};
+    return { decoded, channels: versionList(decoded.channel_versions ?? {}) };
   }
 
   private async tuple(
-    stored: ThreadCheckpoint,
-    checkpoint: Checkpoint,
-    values: Map<string, Typed>,
-    writes: ThreadWrite[],
+    loaded: LoadedCheckpoint<Checkpoint>,
     knownMetadata?: CheckpointMetadata,
   ): Promise<CheckpointTuple> {
+    const { stored, decoded: checkpoint, own, borrowed, values, writes } = loaded;
     const { threadId, checkpointNs, checkpointId, parentCheckpointId } = stored;
+    // Each channel's value at the version the checkpoint names: from its own row, the row of the
+    // checkpoint that last changed it, or a row stored before migration 8.
     const channelValues: Record<string, unknown> = {};
+    for (const channel of own) {
+      if (channel in checkpoint.channel_values) channelValues[channel] = checkpoint.channel_values[channel];
+    }
+    for (const [channel, holder] of borrowed) {
+      if (channel in holder.channel_values) channelValues[channel] = holder.channel_values[channel];
+    }
     for (const [channel, typed] of values) channelValues[channel] = await this.serde.loadsTyped(...typed);
     checkpoint.channel_values = channelValues;
     if (checkpoint.v < 4 && parentCheckpointId !== null) {
@@ -235,6 +237,11 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     checkpoint.channel_versions[TASKS] =
       versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
+}
+
+/** LangGraph's channel versions (numbers or strings) as stored: strings. */
+function versionList(versions: ChannelVersions): ChannelVersion[] {
+  return Object.entries(versions).map(([channel, version]) => [channel, String(version)] as const);
 }
 
 function missing(what: string, field: string): Error {

@@ -14,14 +14,11 @@ export function packParts(parts: readonly Uint8Array[]): Buffer {
   return out;
 }
 
-/**
- * The parts of a packed plaintext (exactly `count` of them, or as many as it holds when no count is
- * given); throws when the layout is not one packParts wrote.
- */
-export function unpackParts(packed: Buffer, count = Number.POSITIVE_INFINITY): Buffer[] {
+/** The parts of a packed plaintext; throws when the layout is not one packParts wrote. */
+export function unpackParts(packed: Buffer, count: number): Buffer[] {
   const parts: Buffer[] = [];
   let at = 0;
-  while (parts.length < count && (count !== Number.POSITIVE_INFINITY || at < packed.length)) {
+  while (parts.length < count) {
     if (at + 4 > packed.length) throw new Error('sealed langgraph value: truncated');
     const length = packed.readUInt32BE(at);
     if (at + 4 + length > packed.length) throw new Error('sealed langgraph value: truncated');

@@ -17,7 +17,7 @@ import type { LangGraphStore, Repositories } from '../storage/stores.js';
 import { type ChannelHome, homesFromText, homesToText } from './channel-homes.js';
 import { packParts, unpackParts } from './sealed-parts.js';
 import type {
-  ChannelValue,
+  ChannelVersion,
   DecodedCheckpoint,
   LoadedCheckpoint,
   ThreadCheckpoint,
@@ -45,28 +45,25 @@ const aad =
   ) =>
   (keyVersion: number) =>
     Buffer.from(
-      JSON.stringify([`orgvault/langgraph/${layout}`, kind, orgId, threadId, ns, checkpointId, ...rest, keyVersion]),
+      JSON.stringify([
+        `orgvault/langgraph/${layout}`,
+        kind,
+        orgId,
+        threadId,
+        ns,
+        checkpointId,
+        ...rest,
+        keyVersion,
+      ]),
     );
 
 type Aad = (keyVersion: number) => Buffer;
 
 const text = (s: string) => Buffer.from(s, 'utf8');
-const EMPTY = Buffer.alloc(0);
 
-/** Parts of a v2 checkpoint row before its values; then 5 per value (channel, version, status, type, bytes). */
-const HEAD_PARTS = 4;
-const VALUE_PARTS = 5;
-
-/** A value a checkpoint row introduced: `value` null when the channel is empty at that version. */
-interface InlineValue {
-  version: string;
-  value: Typed | null;
-}
-
-/** An opened checkpoint row: the checkpoint, the values it holds, and where its other channels live. */
+/** An opened checkpoint row, and where its channels' values live. */
 interface OpenedCheckpoint {
   stored: ThreadCheckpoint;
-  inline: Map<string, InlineValue>;
   /** null: a row written before migration 8, whose values are all in lg_channel_values. */
   homes: Map<string, ChannelHome> | null;
 }
@@ -75,10 +72,10 @@ interface OpenedCheckpoint {
  * LangGraph threads of each org, sealed under the org's data key (src/crypto/org-keys.ts). Below
  * the tenant door: every method takes the org id first, and OrgLangGraph binds it.
  *
- * A put is one row: the checkpoint, its metadata and the values of the channels it changed, under
- * one seal, plus its channel homes (channel-homes.ts) saying which row holds each other channel's
- * value. getTuple reads that row with its pending writes in one statement and, only when a channel
- * last changed in an earlier checkpoint, those rows in one more.
+ * A put is one row: the checkpoint (serialized by the saver with the values of the channels it
+ * changed) and its metadata under one seal, plus its channel homes (channel-homes.ts) saying which
+ * row holds each other channel's value. getTuple reads that row with its pending writes in one
+ * statement and, only when a channel last changed in an earlier checkpoint, those rows in one more.
  */
 export class LangGraphThreadService {
   private readonly storage: Storage;
@@ -94,27 +91,22 @@ export class LangGraphThreadService {
   }
 
   /**
-   * Stores a checkpoint with the channel values it introduced (`values`: the channels newVersions
-   * names), in one row. `channelVersions` is every channel version the checkpoint names: those it
-   * did not change are found through its parent's homes.
+   * Stores a checkpoint in one row: `changed` are the channel versions whose values its serialized
+   * checkpoint holds (newVersions), `channelVersions` every one it names: the others are found
+   * through its parent's homes.
    */
   async putCheckpoint(
     orgId: OrgId,
     c: ThreadCheckpoint,
-    channelVersions: ReadonlyArray<readonly [channel: string, version: string]>,
-    values: readonly ChannelValue[],
+    channelVersions: readonly ChannelVersion[],
+    changed: readonly ChannelVersion[],
   ): Promise<void> {
     assertConversationId(c.threadId);
     await this.orgs.require(orgId);
     await this.storage.transaction(orgScope(orgId), async (tx) => {
       const key = await this.orgKeys.currentKey(tx, orgId);
-      const homes = homesToText(await this.homesOf(tx.langgraph, orgId, c, channelVersions, values));
-      const parts: Uint8Array[] = [text(c.checkpoint[0]), c.checkpoint[1], text(c.metadata[0]), c.metadata[1]];
-      for (const v of values) {
-        parts.push(text(v.channel), text(v.version));
-        if (v.value === null) parts.push(text('empty'), EMPTY, EMPTY);
-        else parts.push(text('value'), text(v.value[0]), v.value[1]);
-      }
+      const homes = homesToText(await this.homesOf(tx.langgraph, orgId, c, channelVersions, changed));
+      const plain = packParts([text(c.checkpoint[0]), c.checkpoint[1], text(c.metadata[0]), c.metadata[1]]);
       tx.langgraph.putCheckpoint(orgId, {
         threadId: c.threadId,
         checkpointNs: c.checkpointNs,
@@ -122,15 +114,16 @@ export class LangGraphThreadService {
         parentCheckpointId: c.parentCheckpointId,
         channelHomes: homes,
         createdAt: isoNow(this.clock),
-        ...sealWith(key, packParts(parts), checkpointAad(orgId, c, homes)),
+        ...sealWith(key, plain, checkpointAad(orgId, c, homes)),
       });
     });
   }
 
   /**
-   * One checkpoint (the newest of the namespace when `checkpointId` is null) with the values of its
-   * channels and its pending writes: `decode` turns the opened checkpoint into the caller's form
-   * and names the channel versions it needs.
+   * One checkpoint (the newest of the namespace when `checkpointId` is null) with its pending
+   * writes, and where the values of its channels are: `decode` turns an opened checkpoint into the
+   * caller's form and names its channel versions; it is also given each earlier checkpoint whose
+   * row holds one of them.
    */
   async loadCheckpoint<T>(
     orgId: OrgId,
@@ -146,10 +139,36 @@ export class LangGraphThreadService {
       if (found === null) return null;
       const opened = await this.openCheckpoint(r, orgId, found.checkpoint);
       const { decoded, channels } = await decode(opened.stored);
+      const own = new Set<string>();
+      const elsewhere = new Map<string, string[]>();
+      const legacy: ChannelVersion[] = [];
+      for (const pair of channels) {
+        const [channel, version] = pair;
+        if (opened.homes === null) {
+          legacy.push(pair);
+          continue;
+        }
+        const h = opened.homes.get(channel);
+        if (h === undefined || h[1] !== version) continue;
+        const home = h[2];
+        if (home === opened.stored.checkpointId) own.add(channel);
+        else if (home === null) legacy.push(pair);
+        else elsewhere.set(home, [...(elsewhere.get(home) ?? []), channel]);
+      }
+      const borrowed = new Map<string, T>();
+      if (elsewhere.size > 0) {
+        const rows = await r.langgraph.findCheckpoints(orgId, threadId, checkpointNs, [...elsewhere.keys()]);
+        for (const row of rows) {
+          const holder = (await decode((await this.openCheckpoint(r, orgId, row)).stored)).decoded;
+          for (const channel of elsewhere.get(row.checkpointId) ?? []) borrowed.set(channel, holder);
+        }
+      }
       return {
         stored: opened.stored,
         decoded,
-        values: await this.valuesOf(r, orgId, opened, channels),
+        own,
+        borrowed,
+        values: await this.legacyValues(r, orgId, threadId, checkpointNs, legacy),
         writes: await this.openWrites(r, orgId, found.writes),
       };
     });
@@ -224,7 +243,7 @@ export class LangGraphThreadService {
   }
 
   /**
-   * Where each channel version of a new checkpoint lives: its own row for the values it brings;
+   * Where each channel version of a new checkpoint lives: its own row for the values it changed;
    * otherwise its parent's home for the same version (one plaintext read, no seal opened). A
    * version its parent does not know (no parent named, or a put that jumps versions) is looked up
    * among every row of the namespace, the row that introduced it; failing that, it is a value
@@ -234,11 +253,11 @@ export class LangGraphThreadService {
     store: LangGraphStore,
     orgId: string,
     c: ThreadCheckpoint,
-    channelVersions: ReadonlyArray<readonly [channel: string, version: string]>,
-    values: readonly ChannelValue[],
+    channelVersions: readonly ChannelVersion[],
+    changed: readonly ChannelVersion[],
   ): Promise<ChannelHome[]> {
     const homes = new Map<string, ChannelHome>();
-    for (const v of values) homes.set(v.channel, [v.channel, v.version, c.checkpointId]);
+    for (const [channel, version] of changed) homes.set(channel, [channel, version, c.checkpointId]);
     let pending = channelVersions.filter(([channel]) => !homes.has(channel));
     if (pending.length === 0) return [...homes.values()];
     const resolveFrom = (rows: readonly LangGraphHomesRow[], ownOnly: boolean) => {
@@ -264,53 +283,25 @@ export class LangGraphThreadService {
         false,
       );
     }
-    if (pending.length > 0) resolveFrom(await store.findChannelHomes(orgId, c.threadId, c.checkpointNs, null), true);
+    if (pending.length > 0)
+      resolveFrom(await store.findChannelHomes(orgId, c.threadId, c.checkpointNs, null), true);
     for (const [channel, version] of pending) homes.set(channel, [channel, version, null]);
     return [...homes.values()];
   }
 
-  /** The values of the channel versions a checkpoint names: from its own row, the rows its homes name, or lg_channel_values. */
-  private async valuesOf(
+  /** Values stored before migration 8 (a row per channel version), by channel; a channel empty at its version is absent. */
+  private async legacyValues(
     r: Repositories,
     orgId: string,
-    checkpoint: OpenedCheckpoint,
-    channels: ReadonlyArray<readonly [channel: string, version: string]>,
+    threadId: string,
+    checkpointNs: string,
+    pairs: readonly ChannelVersion[],
   ): Promise<Map<string, Typed>> {
-    const { threadId, checkpointNs, checkpointId } = checkpoint.stored;
     const out = new Map<string, Typed>();
-    const take = (from: Map<string, InlineValue>, channel: string, version: string) => {
-      const v = from.get(channel);
-      if (v !== undefined && v.version === version && v.value !== null) out.set(channel, v.value);
-    };
-    const elsewhere = new Map<string, (readonly [string, string])[]>();
-    const legacy: (readonly [string, string])[] = [];
-    for (const pair of channels) {
-      const [channel, version] = pair;
-      let home: string | null = null;
-      if (checkpoint.homes !== null) {
-        const h = checkpoint.homes.get(channel);
-        if (h === undefined || h[1] !== version) continue;
-        home = h[2];
-      }
-      if (home === checkpointId) take(checkpoint.inline, channel, version);
-      else if (home === null) legacy.push(pair);
-      else elsewhere.set(home, [...(elsewhere.get(home) ?? []), pair]);
-    }
-    if (elsewhere.size > 0) {
-      const rows = await r.langgraph.findCheckpoints(orgId, threadId, checkpointNs, [...elsewhere.keys()]);
-      for (const row of rows) {
-        const holder = await this.openCheckpoint(r, orgId, row);
-        for (const [channel, version] of elsewhere.get(row.checkpointId) ?? []) {
-          take(holder.inline, channel, version);
-        }
-      }
-    }
-    if (legacy.length > 0) {
-      const rows = await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, legacy);
-      for (const row of rows) {
-        const value = await this.openLegacyValue(r, orgId, row);
-        if (value !== null) out.set(row.channel, value);
-      }
+    if (pairs.length === 0) return out;
+    for (const row of await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, pairs)) {
+      const value = await this.openLegacyValue(r, orgId, row);
+      if (value !== null) out.set(row.channel, value);
     }
     return out;
   }
@@ -345,30 +336,17 @@ export class LangGraphThreadService {
     orgId: string,
     row: LangGraphCheckpointRow,
   ): Promise<OpenedCheckpoint> {
-    const legacy = row.channelHomes === null;
-    const where = legacy
-      ? aad('v1', 'checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId)
-      : checkpointAad(orgId, row, row.channelHomes as string);
-    const plain = await this.openRow(r, orgId, row, where);
-    const parts = legacy ? unpackParts(plain, HEAD_PARTS) : unpackParts(plain);
-    if (parts.length < HEAD_PARTS || (parts.length - HEAD_PARTS) % VALUE_PARTS !== 0) {
-      throw new Error('sealed langgraph checkpoint: unexpected layout');
-    }
-    const [ct, c, mt, m] = parts as [Buffer, Buffer, Buffer, Buffer];
-    const inline = new Map<string, InlineValue>();
-    for (let i = HEAD_PARTS; i < parts.length; i += VALUE_PARTS) {
-      const [channel, version, status, type, bytes] = parts.slice(i, i + VALUE_PARTS) as Buffer[] as [
-        Buffer,
-        Buffer,
-        Buffer,
-        Buffer,
-        Buffer,
-      ];
-      inline.set(channel.toString('utf8'), {
-        version: version.toString('utf8'),
-        value: status.toString() === 'value' ? [type.toString('utf8'), bytes] : null,
-      });
-    }
+    const homes = row.channelHomes;
+    const where =
+      homes === null
+        ? aad('v1', 'checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId)
+        : checkpointAad(orgId, row, homes);
+    const [ct, c, mt, m] = unpackParts(await this.openRow(r, orgId, row, where), 4) as [
+      Buffer,
+      Buffer,
+      Buffer,
+      Buffer,
+    ];
     return {
       stored: {
         threadId: row.threadId,
@@ -378,8 +356,7 @@ export class LangGraphThreadService {
         checkpoint: [ct.toString('utf8'), c],
         metadata: [mt.toString('utf8'), m],
       },
-      inline,
-      homes: legacy ? null : homesFromText(row.channelHomes as string),
+      homes: homes === null ? null : homesFromText(homes),
     };
   }
 

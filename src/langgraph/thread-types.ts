@@ -10,17 +10,13 @@ export interface ThreadCheckpoint {
   checkpointNs: string;
   checkpointId: string;
   parentCheckpointId: string | null;
-  /** The checkpoint without its channel values (they are stored apart, per channel version). */
+  /** The checkpoint with the values of the channels it changed (the others are in earlier rows). */
   checkpoint: Typed;
   metadata: Typed;
 }
 
-/** A channel value introduced by a checkpoint; `value` null when the channel is empty at that version. */
-export interface ChannelValue {
-  channel: string;
-  version: string;
-  value: Typed | null;
-}
+/** A channel version: what a checkpoint names, or changed. */
+export type ChannelVersion = readonly [channel: string, version: string];
 
 export interface ThreadWrite {
   taskId: string;
@@ -40,16 +36,21 @@ export interface ThreadQuery {
   limit: number | null;
 }
 
-/** What the caller's decoder makes of an opened checkpoint, and which channel versions to fetch with it. */
+/** What the caller's decoder makes of an opened checkpoint, and which channel versions it names. */
 export interface DecodedCheckpoint<T> {
   decoded: T;
-  channels: ReadonlyArray<readonly [channel: string, version: string]>;
+  channels: readonly ChannelVersion[];
 }
 
-/** A checkpoint read together with its channel values and pending writes (one read). */
+/** A checkpoint read together with where its channel values are, and its pending writes (one read). */
 export interface LoadedCheckpoint<T> {
   stored: ThreadCheckpoint;
   decoded: T;
+  /** Channels whose value (at the version named) is in this checkpoint's own row, i.e. in `decoded`. */
+  own: Set<string>;
+  /** Channels whose value is in an earlier checkpoint's row: that checkpoint, decoded. */
+  borrowed: Map<string, T>;
+  /** Channels whose value was stored before migration 8, in a row of its own. */
   values: Map<string, Typed>;
   writes: ThreadWrite[];
 }

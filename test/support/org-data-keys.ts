@@ -22,6 +22,15 @@ async function orgKeyRow(db: FreshDatabase, orgId: string, version: number): Pro
   return row;
 }
 
+/** The org's data key of that version, unwrapped with the database's master key (as a holder of it could). */
+export async function orgDataKey(db: FreshDatabase, orgId: string, version = 1): Promise<Buffer> {
+  const keyring = new MasterKeyring(parseMasterKeys(db.options.masterKey));
+  const row = await orgKeyRow(db, orgId, version);
+  const dataKey = keyring.unwrap(row.master_key_id, row.wrapped, wrapAad(orgId, version, row.master_key_id));
+  if (dataKey === null) throw new Error(`the data key of ${orgId} does not unwrap: wrap format changed?`);
+  return dataKey;
+}
+
 /**
  * Plays an attacker who holds the master key and SQL access: unwraps `from`'s data key and wraps it,
  * correctly, as `to`'s key of the same version. Afterwards both orgs have the same data key, so
@@ -35,13 +44,7 @@ export async function shareDataKey(
   version = 1,
 ): Promise<Buffer> {
   const keyring = new MasterKeyring(parseMasterKeys(db.options.masterKey));
-  const source = await orgKeyRow(db, from, version);
-  const dataKey = keyring.unwrap(
-    source.master_key_id,
-    source.wrapped,
-    wrapAad(from, version, source.master_key_id),
-  );
-  if (dataKey === null) throw new Error(`the data key of ${from} does not unwrap: wrap format changed?`);
+  const dataKey = await orgDataKey(db, from, version);
   const target = await orgKeyRow(db, to, version);
   const rewrapped = keyring.wrap(target.master_key_id, dataKey, wrapAad(to, version, target.master_key_id));
   const changed = await rawSql(db, to, 'UPDATE org_keys SET wrapped = ? WHERE org_id = ? AND version = ?', [

@@ -52,28 +52,27 @@ const PUT_CHECKPOINT = sql(
 
 /**
  * getTuple's read, in one statement (one round trip on PostgreSQL): the checkpoint row, then the
- * pending writes against it. `cp` picks the checkpoint; the two variants differ only there.
+ * pending writes against it. `pick` is the checkpoint id (a parameter, or the newest of the
+ * namespace: max over the key, a single index probe on both engines); the variants differ only there.
  */
 const withWrites = (name: string, pick: string) =>
   sql(
     name,
-    `WITH cp AS (
-       SELECT checkpoint_id, parent_checkpoint_id, channel_homes, key_version, nonce, sealed, created_at
-       FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? ${pick})
-     SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
+    `SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
             channel_homes AS homes, created_at AS at, key_version, nonce, sealed
-       FROM cp
+       FROM lg_checkpoints
+       WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ${pick}
      UNION ALL
-     SELECT 'write' AS kind, w.task_id AS a, w.task_path AS b, w.idx, NULL AS homes, NULL AS at,
-            w.key_version, w.nonce, w.sealed
-       FROM lg_writes w JOIN cp ON w.checkpoint_id = cp.checkpoint_id
-       WHERE w.org_id = ? AND w.thread_id = ? AND w.checkpoint_ns = ?`,
+     SELECT 'write' AS kind, task_id AS a, task_path AS b, idx, NULL AS homes, NULL AS at,
+            key_version, nonce, sealed
+       FROM lg_writes
+       WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ${pick}`,
   );
-const FIND_WITH_WRITES = withWrites('lg_find_with_writes', 'AND checkpoint_id = ?');
+const FIND_WITH_WRITES = withWrites('lg_find_with_writes', '?');
 // Checkpoint ids are uuid6 (time-ordered): the newest is the greatest id.
 const FIND_LATEST_WITH_WRITES = withWrites(
   'lg_find_latest_with_writes',
-  'ORDER BY checkpoint_id DESC LIMIT 1',
+  `(SELECT max(checkpoint_id) FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?)`,
 );
 
 // The rows other checkpoints' channel homes point at.
@@ -181,7 +180,7 @@ export class SqlLangGraphStore implements LangGraphStore {
       sealed: Buffer;
     }>(
       checkpointId === null ? FIND_LATEST_WITH_WRITES : FIND_WITH_WRITES,
-      checkpointId === null ? [...key, ...key] : [...key, checkpointId, ...key],
+      checkpointId === null ? [...key, ...key, ...key, ...key] : [...key, checkpointId, ...key, checkpointId],
     );
     let checkpoint: LangGraphCheckpointRow | null = null;
     const writes: LangGraphWriteRow[] = [];
@@ -198,7 +197,15 @@ export class SqlLangGraphStore implements LangGraphStore {
           ...sealed,
         };
       } else {
-        writes.push({ threadId, checkpointNs, checkpointId: '', taskId: r.a, idx: r.idx, taskPath: r.b ?? '', ...sealed });
+        writes.push({
+          threadId,
+          checkpointNs,
+          checkpointId: '',
+          taskId: r.a,
+          idx: r.idx,
+          taskPath: r.b ?? '',
+          ...sealed,
+        });
       }
     }
     if (checkpoint === null) return null;
