@@ -102,9 +102,14 @@ export class OrgKeyService {
     return { version, key };
   }
 
+  /** The data key of a given version if this process has it unwrapped already (no await on the hot path). */
+  cachedKeyVersion(orgId: string, version: number): Buffer | undefined {
+    return this.cache.get(`${orgId}\0${version}`);
+  }
+
   /** The data key of a given version, for decryption; null when the org has no such key (destroyed). */
   async keyVersion(orgId: string, version: number, reader?: Repositories): Promise<Buffer | null> {
-    const cached = this.cache.get(`${orgId}\0${version}`);
+    const cached = this.cachedKeyVersion(orgId, version);
     if (cached) return cached;
     const row = reader
       ? await reader.orgKeys.findOrgKey(orgId, version)

@@ -137,7 +137,11 @@ export class LangGraphThreadService {
     return this.storage.read(orgScope(orgId), async (r) => {
       const found = await r.langgraph.findCheckpointWithWrites(orgId, threadId, checkpointNs, checkpointId);
       if (found === null) return null;
-      const opened = await this.openCheckpoint(r, orgId, found.checkpoint);
+      const opened = this.openCheckpoint(
+        orgId,
+        found.checkpoint,
+        await this.keyFor(r, orgId, found.checkpoint),
+      );
       const { decoded, channels } = await decode(opened.stored);
       const own = new Set<string>();
       const elsewhere = new Map<string, string[]>();
@@ -159,7 +163,9 @@ export class LangGraphThreadService {
       if (elsewhere.size > 0) {
         const rows = await r.langgraph.findCheckpoints(orgId, threadId, checkpointNs, [...elsewhere.keys()]);
         for (const row of rows) {
-          const holder = (await decode((await this.openCheckpoint(r, orgId, row)).stored)).decoded;
+          const holder = (
+            await decode(this.openCheckpoint(orgId, row, await this.keyFor(r, orgId, row)).stored)
+          ).decoded;
           for (const channel of elsewhere.get(row.checkpointId) ?? []) borrowed.set(channel, holder);
         }
       }
@@ -168,8 +174,9 @@ export class LangGraphThreadService {
         decoded,
         own,
         borrowed,
-        values: await this.legacyValues(r, orgId, threadId, checkpointNs, legacy),
-        writes: await this.openWrites(r, orgId, found.writes),
+        values:
+          legacy.length === 0 ? new Map() : await this.legacyValues(r, orgId, threadId, checkpointNs, legacy),
+        writes: found.writes.length === 0 ? [] : await this.openWrites(r, orgId, found.writes),
       };
     });
   }
@@ -181,7 +188,8 @@ export class LangGraphThreadService {
     return this.storage.read(orgScope(orgId), async (r) => {
       const rows = await r.langgraph.listCheckpoints(orgId, q);
       const out: ThreadCheckpoint[] = [];
-      for (const row of rows) out.push((await this.openCheckpoint(r, orgId, row)).stored);
+      for (const row of rows)
+        out.push(this.openCheckpoint(orgId, row, await this.keyFor(r, orgId, row)).stored);
       return out;
     });
   }
@@ -298,7 +306,6 @@ export class LangGraphThreadService {
     pairs: readonly ChannelVersion[],
   ): Promise<Map<string, Typed>> {
     const out = new Map<string, Typed>();
-    if (pairs.length === 0) return out;
     for (const row of await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, pairs)) {
       const value = await this.openLegacyValue(r, orgId, row);
       if (value !== null) out.set(row.channel, value);
@@ -331,17 +338,14 @@ export class LangGraphThreadService {
     return out;
   }
 
-  private async openCheckpoint(
-    r: Repositories,
-    orgId: string,
-    row: LangGraphCheckpointRow,
-  ): Promise<OpenedCheckpoint> {
+  /** Opens a checkpoint row with its org key (keyFor); see openRow for what fails. */
+  private openCheckpoint(orgId: string, row: LangGraphCheckpointRow, key: Buffer | null): OpenedCheckpoint {
     const homes = row.channelHomes;
     const where =
       homes === null
         ? aad('v1', 'checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId)
         : checkpointAad(orgId, row, homes);
-    const [ct, c, mt, m] = unpackParts(await this.openRow(r, orgId, row, where), 4) as [
+    const [ct, c, mt, m] = unpackParts(openWith(orgId, key, row, where), 4) as [
       Buffer,
       Buffer,
       Buffer,
@@ -376,18 +380,29 @@ export class LangGraphThreadService {
     return status.toString() === 'value' ? [type.toString('utf8'), bytes] : null;
   }
 
-  /** Opens a sealed row; a row moved, altered or whose org key was destroyed fails, naming no value. */
-  private async openRow(r: Repositories, orgId: string, row: SealedColumns, where: Aad): Promise<Buffer> {
-    const key = await this.orgKeys.keyVersion(orgId, row.keyVersion, r);
-    const plain = key === null ? null : open(key, row.nonce, row.sealed, where(row.keyVersion));
-    if (plain === null) {
-      throw new VaultError(
-        'DECRYPTION_FAILED',
-        `a LangGraph checkpoint row of org "${orgId}" cannot be decrypted: altered, copied from another org, thread or checkpoint, or the org key is gone`,
-      );
-    }
-    return plain;
+  /** The org key a row was sealed with (null: destroyed); no await when this process has it already. */
+  private async keyFor(r: Repositories, orgId: string, row: SealedColumns): Promise<Buffer | null> {
+    return (
+      this.orgKeys.cachedKeyVersion(orgId, row.keyVersion) ??
+      this.orgKeys.keyVersion(orgId, row.keyVersion, r)
+    );
   }
+
+  private async openRow(r: Repositories, orgId: string, row: SealedColumns, where: Aad): Promise<Buffer> {
+    return openWith(orgId, await this.keyFor(r, orgId, row), row, where);
+  }
+}
+
+/** Opens a sealed row; a row moved, altered or whose org key was destroyed fails, naming no value. */
+function openWith(orgId: string, key: Buffer | null, row: SealedColumns, where: Aad): Buffer {
+  const plain = key === null ? null : open(key, row.nonce, row.sealed, where(row.keyVersion));
+  if (plain === null) {
+    throw new VaultError(
+      'DECRYPTION_FAILED',
+      `a LangGraph checkpoint row of org "${orgId}" cannot be decrypted: altered, copied from another org, thread or checkpoint, or the org key is gone`,
+    );
+  }
+  return plain;
 }
 
 /** A v2 checkpoint row's associated data: its place, and its channel homes as stored. */

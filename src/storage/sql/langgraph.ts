@@ -51,28 +51,27 @@ const PUT_CHECKPOINT = sql(
 );
 
 /**
- * getTuple's read, in one statement (one round trip on PostgreSQL): the checkpoint row, then the
- * pending writes against it. `pick` is the checkpoint id (a parameter, or the newest of the
- * namespace: max over the key, a single index probe on both engines); the variants differ only there.
+ * getTuple's read, in one statement (one round trip on PostgreSQL): the checkpoint row (the given
+ * one, or the namespace's newest: checkpoint ids are uuid6, time-ordered), then the pending writes
+ * against it. The two variants differ only in how they name the checkpoint.
  */
-const withWrites = (name: string, pick: string) =>
-  sql(
-    name,
-    `SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
-            channel_homes AS homes, created_at AS at, key_version, nonce, sealed
-       FROM lg_checkpoints
-       WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ${pick}
-     UNION ALL
-     SELECT 'write' AS kind, task_id AS a, task_path AS b, idx, NULL AS homes, NULL AS at,
-            key_version, nonce, sealed
-       FROM lg_writes
-       WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ${pick}`,
-  );
-const FIND_WITH_WRITES = withWrites('lg_find_with_writes', '?');
-// Checkpoint ids are uuid6 (time-ordered): the newest is the greatest id.
-const FIND_LATEST_WITH_WRITES = withWrites(
+const CHECKPOINT_BRANCH = `SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
+         channel_homes AS homes, created_at AS at, key_version, nonce, sealed
+       FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?`;
+const writesBranch = (checkpointId: string) => `SELECT 'write' AS kind, task_id AS a, task_path AS b, idx,
+         NULL AS homes, NULL AS at, key_version, nonce, sealed
+       FROM lg_writes WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ${checkpointId}`;
+const FIND_WITH_WRITES = sql(
+  'lg_find_with_writes',
+  `${CHECKPOINT_BRANCH} AND checkpoint_id = ?
+   UNION ALL
+   ${writesBranch('?')}`,
+);
+const FIND_LATEST_WITH_WRITES = sql(
   'lg_find_latest_with_writes',
-  `(SELECT max(checkpoint_id) FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?)`,
+  `SELECT * FROM (${CHECKPOINT_BRANCH} ORDER BY checkpoint_id DESC LIMIT 1) AS cp
+   UNION ALL
+   ${writesBranch('(SELECT max(checkpoint_id) FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?)')}`,
 );
 
 // The rows other checkpoints' channel homes point at.
@@ -180,7 +179,7 @@ export class SqlLangGraphStore implements LangGraphStore {
       sealed: Buffer;
     }>(
       checkpointId === null ? FIND_LATEST_WITH_WRITES : FIND_WITH_WRITES,
-      checkpointId === null ? [...key, ...key, ...key, ...key] : [...key, checkpointId, ...key, checkpointId],
+      checkpointId === null ? [...key, ...key, ...key] : [...key, checkpointId, ...key, checkpointId],
     );
     let checkpoint: LangGraphCheckpointRow | null = null;
     const writes: LangGraphWriteRow[] = [];
