@@ -199,11 +199,8 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         writesSortKey(b.taskPath, b.taskId, b.idx),
       ),
     );
-    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
-      writes.map(
-        async (w) => [w.taskId, w.channel, await this.serde.loadsTyped(...w.value)] as CheckpointPendingWrite,
-      ),
-    );
+    const pendingWrites: CheckpointPendingWrite[] = [];
+    for (const w of writes) pendingWrites.push([w.taskId, w.channel, await this.serde.loadsTyped(...w.value)]);
     const tuple: CheckpointTuple = {
       config: {
         configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpointId },

@@ -56,9 +56,16 @@ export class OrgDirectory {
     this.clock = clock;
   }
 
-  /** Throws ORG_NOT_FOUND for an unknown org (the id was checked when it became an OrgId). */
-  async require(orgId: OrgId, tx?: Repositories): Promise<void> {
-    if (this.known.has(orgId)) return;
+  /**
+   * Throws ORG_NOT_FOUND for an unknown org (the id was checked when it became an OrgId). A known
+   * org answers without a promise (every tenant call starts here, so the common case costs no tick);
+   * callers `await` the result either way.
+   */
+  require(orgId: OrgId, tx?: Repositories): Promise<void> | undefined {
+    return this.known.has(orgId) ? undefined : this.lookup(orgId, tx);
+  }
+
+  private async lookup(orgId: OrgId, tx?: Repositories): Promise<void> {
     const org = tx
       ? await tx.orgs.findOrg(orgId)
       : await this.storage.read(orgScope(orgId), (r) => r.orgs.findOrg(orgId));
