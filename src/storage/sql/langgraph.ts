@@ -58,20 +58,22 @@ const PUT_CHECKPOINT = sql(
 const CHECKPOINT_BRANCH = `SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
          channel_homes AS homes, created_at AS at, key_version, nonce, sealed
        FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?`;
-const writesBranch = (checkpointId: string) => `SELECT 'write' AS kind, task_id AS a, task_path AS b, idx,
+const WRITES_BRANCH = `SELECT 'write' AS kind, task_id AS a, task_path AS b, idx,
          NULL AS homes, NULL AS at, key_version, nonce, sealed
-       FROM lg_writes WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ${checkpointId}`;
+       FROM lg_writes WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id =`;
+const NEWEST =
+  '(SELECT max(checkpoint_id) FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?)';
 const FIND_WITH_WRITES = sql(
   'lg_find_with_writes',
   `${CHECKPOINT_BRANCH} AND checkpoint_id = ?
    UNION ALL
-   ${writesBranch('?')}`,
+   ${WRITES_BRANCH} ?`,
 );
 const FIND_LATEST_WITH_WRITES = sql(
   'lg_find_latest_with_writes',
   `SELECT * FROM (${CHECKPOINT_BRANCH} ORDER BY checkpoint_id DESC LIMIT 1) AS cp
    UNION ALL
-   ${writesBranch('(SELECT max(checkpoint_id) FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?)')}`,
+   ${WRITES_BRANCH} ${NEWEST}`,
 );
 
 // The rows other checkpoints' channel homes point at.
