@@ -82,12 +82,18 @@ const FIND_CHECKPOINTS = sql(
   `SELECT ${COLUMNS} FROM lg_checkpoints
    WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id IN (?[])`,
 );
-// A put's parent's homes (plaintext, no seal opened); or every row's, the rare fallback (thread-service.ts).
+// A put's parent's homes (plaintext, no seal opened): one key lookup. Two statements, not one with
+// "? IS NULL OR", which would keep both engines from seeking on checkpoint_id in a long thread.
 const FIND_HOMES = sql(
   'lg_find_homes',
   `SELECT checkpoint_id, channel_homes FROM lg_checkpoints
-   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND (CAST(? AS TEXT) IS NULL OR checkpoint_id = ?)
-   ORDER BY checkpoint_id`,
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
+);
+// Every row's homes in the namespace: the rare fallback of a put whose parent does not say (thread-service.ts).
+const FIND_ALL_HOMES = sql(
+  'lg_find_all_homes',
+  `SELECT checkpoint_id, channel_homes FROM lg_checkpoints
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id`,
 );
 
 // Newest first is descending id, as LangGraph lists them.
@@ -236,13 +242,10 @@ export class SqlLangGraphStore implements LangGraphStore {
     checkpointNs: string,
     checkpointId: string | null,
   ): Promise<LangGraphHomesRow[]> {
-    const rows = await this.x.all<{ checkpoint_id: string; channel_homes: string | null }>(FIND_HOMES, [
-      orgId,
-      threadId,
-      checkpointNs,
-      checkpointId,
-      checkpointId,
-    ]);
+    const rows = await this.x.all<{ checkpoint_id: string; channel_homes: string | null }>(
+      checkpointId === null ? FIND_ALL_HOMES : FIND_HOMES,
+      checkpointId === null ? [orgId, threadId, checkpointNs] : [orgId, threadId, checkpointNs, checkpointId],
+    );
     return rows.map((r) => ({ checkpointId: r.checkpoint_id, channelHomes: r.channel_homes }));
   }
 
