@@ -200,7 +200,8 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
       ),
     );
     const pendingWrites: CheckpointPendingWrite[] = [];
-    for (const w of writes) pendingWrites.push([w.taskId, w.channel, await this.serde.loadsTyped(...w.value)]);
+    for (const w of writes)
+      pendingWrites.push([w.taskId, w.channel, await this.serde.loadsTyped(...w.value)]);
     const tuple: CheckpointTuple = {
       config: {
         configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpointId },

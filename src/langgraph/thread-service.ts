@@ -28,10 +28,11 @@ import type {
 
 /**
  * Associated data of every sealed LangGraph row: what it is, and the org, thread, namespace and
- * checkpoint it belongs to (plus the channel homes, the channel version or the task write), so a
- * row copied by SQL to another org, thread, namespace or checkpoint, or given other homes, does not
- * open. JSON keeps the fields unambiguous. v1 is the layout before migration 8 (a checkpoint row
- * without values, one row per channel value); v2 a checkpoint row with the values it introduced.
+ * checkpoint it belongs to (plus the channel version or the task write), so a row copied by SQL to
+ * another org, thread, namespace or checkpoint does not open. JSON keeps the fields unambiguous. v1
+ * is the layout before migration 8 (a checkpoint row without values, one row per channel value); v2
+ * a checkpoint row holding the values it changed, whose channel homes follow the JSON on a line of
+ * their own (the JSON has no raw newline), so homes given other text do not open either.
  */
 const aad =
   (
@@ -105,7 +106,10 @@ export class LangGraphThreadService {
     await this.orgs.require(orgId);
     await this.storage.transaction(orgScope(orgId), async (tx) => {
       const key = await this.orgKeys.currentKey(tx, orgId);
-      const homes = homesToText(await this.homesOf(tx.langgraph, orgId, c, channelVersions, changed));
+      const homes = homesToText(
+        await this.homesOf(tx.langgraph, orgId, c, channelVersions, changed),
+        c.checkpointId,
+      );
       const plain = packParts([text(c.checkpoint[0]), c.checkpoint[1], text(c.metadata[0]), c.metadata[1]]);
       tx.langgraph.putCheckpoint(orgId, {
         threadId: c.threadId,
@@ -271,7 +275,7 @@ export class LangGraphThreadService {
     const resolveFrom = (rows: readonly LangGraphHomesRow[], ownOnly: boolean) => {
       for (const row of rows) {
         // A row from before migration 8 kept every value in lg_channel_values.
-        const known = row.channelHomes === null ? null : homesFromText(row.channelHomes);
+        const known = row.channelHomes === null ? null : homesFromText(row.channelHomes, row.checkpointId);
         pending = pending.filter(([channel, version]) => {
           if (known === null) {
             if (ownOnly) return true;
@@ -360,7 +364,7 @@ export class LangGraphThreadService {
         checkpoint: [ct.toString('utf8'), c],
         metadata: [mt.toString('utf8'), m],
       },
-      homes: homes === null ? null : homesFromText(homes),
+      homes: homes === null ? null : homesFromText(homes, row.checkpointId),
     };
   }
 
@@ -405,13 +409,16 @@ function openWith(orgId: string, key: Buffer | null, row: SealedColumns, where: 
   return plain;
 }
 
-/** A v2 checkpoint row's associated data: its place, and its channel homes as stored. */
+/** A v2 checkpoint row's associated data: its place, then its channel homes as stored. */
 function checkpointAad(
   orgId: string,
   c: { threadId: string; checkpointNs: string; checkpointId: string },
   homes: string,
 ): Aad {
-  return aad('v2', 'checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId, homes);
+  return (keyVersion) =>
+    Buffer.from(
+      `${JSON.stringify(['orgvault/langgraph/v2', 'checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId, keyVersion])}\n${homes}`,
+    );
 }
 
 function sealWith(key: { version: number; key: Buffer }, plain: Buffer, where: Aad): SealedColumns {

@@ -123,17 +123,18 @@ for (const backend of await selectedBackends())
         'SELECT checkpoint_id, channel_homes FROM lg_checkpoints WHERE org_id = ? ORDER BY checkpoint_id',
         ['acme'],
       );
+      // A home that is the row itself is left out ([channel, version]).
       expect(rows.map((r) => JSON.parse(r.channel_homes))).toEqual([
         [
-          ['a', '1', idOf(c1)],
-          ['b', '1', idOf(c1)],
+          ['a', '1'],
+          ['b', '1'],
         ],
         [
-          ['b', '2', idOf(c2)],
+          ['b', '2'],
           ['a', '1', idOf(c1)],
         ],
         [
-          ['b', '3', idOf(c3)],
+          ['b', '3'],
           ['a', '1', idOf(c1)],
         ],
       ]);
@@ -159,7 +160,7 @@ for (const backend of await selectedBackends())
       const c3 = await saver.put(c2, checkpoint({ a: 'secret-2', n: 0 }, { a: 2, n: 1 }), meta, { n: 1 });
       expect(valuesOf(await saver.getTuple(c3))).toEqual({ a: 'secret-2', n: 0 });
       const forged = JSON.stringify([
-        ['n', '1', idOf(c3)],
+        ['n', '1'],
         ['a', '1', idOf(c1)],
       ]);
       const changed = await rawSql(
