@@ -77,6 +77,46 @@ describe('SQLite migrations', () => {
     db.close();
   });
 
+  it('migration 8 rebuilds lg_checkpoints as a rowid table, keeping every checkpoint row (homes NULL: the old layout)', () => {
+    const db = new BetterSqlite3(path);
+    db.pragma('foreign_keys = ON');
+    applySqliteMigrations(
+      db,
+      SQLITE_MIGRATIONS.filter((m) => m.version < 8),
+    );
+    db.prepare(
+      "INSERT INTO organizations (org_id, name, plan, created_at) VALUES ('old', 'Old', NULL, 'x')",
+    ).run();
+    const insert = db.prepare(
+      `INSERT INTO lg_checkpoints (org_id, thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, key_version, nonce, sealed, created_at)
+       VALUES ('old', ?, '', ?, ?, 1, ?, ?, 'at')`,
+    );
+    for (let i = 0; i < 300; i++) {
+      insert.run(
+        `t${i % 3}`,
+        `c${String(i).padStart(4, '0')}`,
+        i === 0 ? null : `c${i - 1}`,
+        Buffer.alloc(12, i),
+        Buffer.alloc(500, i),
+      );
+    }
+    const before = db.prepare('SELECT * FROM lg_checkpoints ORDER BY thread_id, checkpoint_id').all();
+    expect(applySqliteMigrations(db)).toEqual([8]);
+    const after = db.prepare('SELECT * FROM lg_checkpoints ORDER BY thread_id, checkpoint_id').all();
+    expect(after).toEqual(before.map((row) => ({ ...(row as object), channel_homes: null })));
+    const ddl = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'lg_checkpoints'").get() as {
+      sql: string;
+    };
+    expect(ddl.sql).not.toMatch(/WITHOUT ROWID/);
+    expect(ddl.sql).toMatch(/REFERENCES organizations\(org_id\) ON DELETE CASCADE/);
+    // The key is still unique, and deleting the org still takes its checkpoints.
+    expect(() => insert.run('t0', 'c0000', null, Buffer.alloc(12), Buffer.alloc(1))).toThrow(/UNIQUE/);
+    db.prepare("DELETE FROM organizations WHERE org_id = 'old'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM lg_checkpoints').get()).toEqual({ n: 0 });
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
+
   it('a failing migration leaves the database at the previous version', () => {
     const db = new BetterSqlite3(path);
     applySqliteMigrations(db);

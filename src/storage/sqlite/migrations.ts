@@ -247,11 +247,33 @@ export const SQLITE_MIGRATIONS: Migration[] = [
   {
     version: 8,
     name: 'langgraph: a checkpoint row holds the channel values it introduced, and where each of its channels lives',
-    // One row (one seal, one B-tree page) per put instead of one per changed channel; channel_homes
-    // (plaintext, part of the row's associated data) names, per channel version, the checkpoint row
-    // holding the value. Rows written before keep NULL here and their values in lg_channel_values.
+    // One row (one seal) per put instead of one per changed channel; channel_homes (plaintext, part
+    // of the row's associated data) names, per channel version, the checkpoint row holding the
+    // value. Rows written before keep NULL there and their values in lg_channel_values.
+    // The table becomes a rowid table with its key as a separate index: a put appends to the
+    // table's last page and adds a short index entry, where the WITHOUT ROWID table inserted ~600
+    // bytes in the middle of each thread's range and rebalanced leaves every few puts (measured:
+    // 3.2 WAL pages a put, against 2.6 for LangGraph's own SqliteSaver, which has this layout).
     sql: `
-      ALTER TABLE lg_checkpoints ADD COLUMN channel_homes TEXT;
+      CREATE TABLE lg_checkpoints_v8 (
+        org_id                TEXT NOT NULL REFERENCES organizations(org_id) ON DELETE CASCADE,
+        thread_id             TEXT NOT NULL,
+        checkpoint_ns         TEXT NOT NULL,
+        checkpoint_id         TEXT NOT NULL,
+        parent_checkpoint_id  TEXT,
+        channel_homes         TEXT,
+        key_version           INTEGER NOT NULL,
+        nonce                 BLOB NOT NULL,
+        sealed                BLOB NOT NULL,
+        created_at            TEXT NOT NULL,
+        PRIMARY KEY (org_id, thread_id, checkpoint_ns, checkpoint_id)
+      );
+      INSERT INTO lg_checkpoints_v8
+        (org_id, thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, channel_homes, key_version, nonce, sealed, created_at)
+        SELECT org_id, thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, NULL, key_version, nonce, sealed, created_at
+        FROM lg_checkpoints ORDER BY org_id, thread_id, checkpoint_ns, checkpoint_id;
+      DROP TABLE lg_checkpoints;
+      ALTER TABLE lg_checkpoints_v8 RENAME TO lg_checkpoints;
     `,
   },
 ];
