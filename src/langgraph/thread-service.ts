@@ -385,7 +385,7 @@ export class LangGraphThreadService {
   }
 
   /** The org key a row was sealed with (null: destroyed); no await when this process has it already. */
-  private async keyFor(r: Repositories, orgId: string, row: SealedColumns): Promise<Buffer | null> {
+  private keyFor(r: Repositories, orgId: string, row: SealedColumns): Buffer | Promise<Buffer | null> {
     return (
       this.orgKeys.cachedKeyVersion(orgId, row.keyVersion) ??
       this.orgKeys.keyVersion(orgId, row.keyVersion, r)

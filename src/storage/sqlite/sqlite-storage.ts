@@ -165,13 +165,21 @@ export class SqliteStorage implements Storage {
     return next;
   }
 
-  async read<T>(_scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('storage is closed');
-    if (this.reader) return fn(this.readRepos);
+  // Not `async`: returning fn's promise itself spares every read the adoption of one promise by
+  // another. A callback that throws before its first await still rejects, never throws here.
+  read<T>(_scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('storage is closed'));
+    const run = () => {
+      try {
+        return fn(this.readRepos);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    if (this.reader) return run();
     // Single connection: wait for queued transactions so a read never sees uncommitted writes,
     // except a read made from inside the running transaction itself (waiting would deadlock).
-    if (this.insideTransaction.getStore() === true) return fn(this.readRepos);
-    const run = () => fn(this.readRepos);
+    if (this.insideTransaction.getStore() === true) return run();
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
