@@ -79,6 +79,77 @@ export async function measure(c: BenchCase, opts: { rounds: number; roundMs: num
   return result;
 }
 
+/** One operation measured on a small and a large database, and what growing costs it. */
+export interface SizedResult {
+  small: CaseResult;
+  large: CaseResult;
+  /** Median over rounds of (small rate / large rate), the two timed back to back: 1.0 is flat. */
+  cost: number;
+  /** The same for the floor. */
+  floor_cost: number;
+  /** The same for the lone statement of a write (for reference). */
+  bare_statement_cost?: number;
+}
+
+type Side = 'run' | 'floor' | 'bareStatement';
+
+/**
+ * `measure` for two databases at once (`bench --scale`): in every round orgvault is timed on both
+ * sizes back to back, then the floor on both (then a write's lone statement), the size that goes
+ * first alternating, and each cost is the median of the rounds' own small/large ratios. A change of
+ * the machine's load between rounds then hits both sizes alike and cancels out of the cost, which it
+ * did not when the small database was measured minutes before the large one.
+ */
+export async function measureSizes(
+  small: BenchCase,
+  large: BenchCase,
+  opts: { rounds: number; roundMs: number },
+): Promise<SizedResult> {
+  const sides: Side[] =
+    small.bareStatement && large.bareStatement ? ['run', 'floor', 'bareStatement'] : ['run', 'floor'];
+  const cases = { small, large };
+  const side = (size: 'small' | 'large', s: Side) => cases[size][s] as NonNullable<BenchCase[Side]>;
+  for (const size of ['small', 'large'] as const) {
+    for (const s of sides) await rate(side(size, s), 150, 0);
+  }
+  const perSide = (): Record<Side, number[]> => ({ run: [], floor: [], bareStatement: [] });
+  const rates = { small: perSide(), large: perSide() };
+  const costs = perSide();
+  let offset = 1_000;
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const [k, s] of sides.entries()) {
+      const order = (r + k) % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
+      const got = { small: 0, large: 0 };
+      for (const size of order) got[size] = await rate(side(size, s), opts.roundMs, offset);
+      rates.small[s].push(got.small);
+      rates.large[s].push(got.large);
+      costs[s].push(got.small / got.large);
+    }
+    offset += 1_000_000;
+  }
+  const resultOf = (size: 'small' | 'large'): CaseResult => {
+    const ops = median(rates[size].run);
+    const floor = median(rates[size].floor);
+    const result: CaseResult = {
+      ops_per_s: Math.round(ops),
+      floor_ops_per_s: Math.round(floor),
+      ratio: Number((floor / ops).toFixed(2)),
+    };
+    if (sides.includes('bareStatement'))
+      result.bare_statement_ops_per_s = Math.round(median(rates[size].bareStatement));
+    return result;
+  };
+  const cost = (s: Side) => Number(median(costs[s]).toFixed(2));
+  const out: SizedResult = {
+    small: resultOf('small'),
+    large: resultOf('large'),
+    cost: cost('run'),
+    floor_cost: cost('floor'),
+  };
+  if (sides.includes('bareStatement')) out.bare_statement_cost = cost('bareStatement');
+  return out;
+}
+
 export function printTable(results: Record<string, CaseResult>, note: string): void {
   const rows = Object.entries(results).map(([name, r]) => [
     name,
