@@ -2,7 +2,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission } from '../../auth/permissions.js';
 import { ArgumentCheck } from '../../mcp/argument-check.js';
-import { createMcpServer } from '../../mcp/mcp-server.js';
+import { createMcpServer, sharedSchemaValidator } from '../../mcp/mcp-server.js';
 import { VERSION } from '../../version.js';
 import { recordDenied } from '../auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
@@ -47,6 +47,7 @@ const MCP_DESCRIPTION =
  */
 export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
   const argumentCheck = new ArgumentCheck();
+  const schemaValidator = sharedSchemaValidator();
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
@@ -101,6 +102,7 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
         const server = createMcpServer({
           org: orgOf(vault, request),
           argumentCheck,
+          schemaValidator,
           version: VERSION,
           mayCall: async () => {
             if (hasPermission(role, 'invoke_modules')) return true;
