@@ -1,4 +1,4 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport as WebTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission } from '../../auth/permissions.js';
 import { ArgumentCheck } from '../../mcp/argument-check.js';
@@ -133,7 +133,7 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
         // complete Response, sent through Fastify like any other (onSend hooks, request id). Its
         // Node wrapper converted every request and response through a Hono adapter, the largest
         // share of an MCP request's cost.
-        const transport = new WebStandardStreamableHTTPServerTransport({
+        const transport = new WebTransport({
           sessionIdGenerator: undefined,
           enableJsonResponse: true,
         });
