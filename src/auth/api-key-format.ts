@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Prefix of every key orgvault issues; keys without it are NEXUS-era (legacy) keys. */
 export const KEY_PREFIX = 'ovk_';
@@ -22,7 +22,9 @@ export type ParsedKey =
   | { kind: 'legacy'; plaintext: string }
   | { kind: 'malformed' };
 
-export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
+// One-shot crypto.hash (Node >= 20.12): no Hash object a call, about half the cost of
+// createHash().update().digest() on the per-request path (the key verifier's cache key).
+export const sha256Hex = (value: string): string => hash('sha256', value, 'hex');
 
 /** A new key from the OS's cryptographic random source (128-bit id, 256-bit secret). */
 export function generateApiKey(): GeneratedKey {

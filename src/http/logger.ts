@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino, stdTimeFunctions } from 'pino';
 import pretty from 'pino-pretty';
+import { BatchedDestination } from './batched-destination.js';
 
 /**
  * Paths pino blanks out wherever they occur in a log line: keys and credentials must never reach a
@@ -119,8 +120,8 @@ export function createLogger(
     serializers: { req: serializeRequest },
   };
   // stdout by default through an asynchronous writer: a synchronous write a line was the largest
-  // part of a request line's cost; lines written while one write is in flight go out together, and
-  // pino flushes what is pending when the process exits.
+  // part of a request line's cost; lines go out in batches of at most a millisecond (see
+  // BatchedDestination), and what is pending is written when the process exits.
   const stream =
     options.format === 'pretty'
       ? pretty({
@@ -131,7 +132,7 @@ export function createLogger(
           singleLine: true,
           sync: true,
         })
-      : (destination ?? pino.destination({ dest: 1, sync: false }));
+      : (destination ?? new BatchedDestination(pino.destination({ dest: 1, sync: false })));
   const logger = pino(base, stream);
   requestLineLoggers.set(logger, pino({ level, timestamp: stdTimeFunctions.isoTime }, stream));
   return logger;

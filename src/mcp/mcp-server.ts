@@ -6,6 +6,8 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import { isVaultError } from '../errors.js';
 import type { OrgVault } from '../vault.js';
@@ -27,6 +29,20 @@ export interface McpServerDeps {
   mayCall: () => Promise<boolean>;
   /** Where an unexpected error (a bug, a database down) is reported; the client sees a bare -32603. */
   onInternalError: (err: unknown) => void;
+  /**
+   * The SDK's JSON Schema validator, shared by the servers of one route (see sharedSchemaValidator).
+   * Without it each Server builds its own Ajv instance, most of the cost of a stateless MCP request.
+   */
+  schemaValidator?: jsonSchemaValidator;
+}
+
+/**
+ * A validator for every server a caller creates: an SDK Server otherwise constructs a new Ajv
+ * (keywords, rules, formats) in its constructor, once per request on the stateless HTTP route.
+ * It holds no request or org state (compiled schemas only; orgvault never sends elicitations).
+ */
+export function sharedSchemaValidator(): jsonSchemaValidator {
+  return new AjvJsonSchemaValidator();
 }
 
 /**
@@ -36,6 +52,9 @@ export interface McpServerDeps {
  */
 const anyParams = <M extends string>(method: M) =>
   z.looseObject({ method: z.literal(method), params: z.unknown().optional() });
+// Built once: a zod schema is compiled on first use, which per request (a server each) showed.
+const LIST_TOOLS = anyParams('tools/list');
+const CALL_TOOL = anyParams('tools/call');
 
 function paramsOf<T extends z.ZodType>(schema: T, request: unknown): z.infer<T> {
   const parsed = schema.safeParse(request);
@@ -73,6 +92,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       // listChanged: false: a stateless server holds no stream to send notifications on.
       capabilities: { tools: { listChanged: false } },
       instructions: `Tools of the orgvault org "${org.orgId}": credentials are injected server-side and never returned.`,
+      ...(deps.schemaValidator ? { jsonSchemaValidator: deps.schemaValidator } : {}),
     },
   );
   const internal = (err: unknown): never => {
@@ -81,7 +101,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
     throw new McpError(ErrorCode.InternalError, 'internal error');
   };
 
-  server.setRequestHandler(anyParams('tools/list'), async (raw) => {
+  server.setRequestHandler(LIST_TOOLS, async (raw) => {
     paramsOf(ListToolsRequestSchema, raw);
     const catalogue = toolCatalogue(await org.conversations.executables().catch(internal));
     return {
@@ -93,7 +113,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
     };
   });
 
-  server.setRequestHandler(anyParams('tools/call'), async (raw) => {
+  server.setRequestHandler(CALL_TOOL, async (raw) => {
     const { name, arguments: args = {}, _meta } = paramsOf(CallToolRequestSchema, raw).params;
     if (!(await deps.mayCall().catch(internal))) {
       throw new McpError(FORBIDDEN_ERROR, 'this API key may list tools but not call them (invoke_modules)');

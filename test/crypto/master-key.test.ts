@@ -122,9 +122,11 @@ describe('master key', () => {
           walk(path);
           continue;
         }
-        // Regex literals and the specifiers of package imports (`.../sdk/server/streamableHttp.js`) aside.
+        // Regex literals, the specifiers of package imports (`.../sdk/server/streamableHttp.js`) and
+        // the names a package exports (`WebStandardStreamableHTTPServerTransport`) aside.
         const text = readFileSync(path, 'utf8')
           .replace(/\/\^.*\$\//g, '')
+          .replace(/^import (?:type )?\{[\w\s,]*\} from '@?[a-z0-9-]+(?:\/[A-Za-z0-9_-]+)*(?:\.js)?';$/gm, '')
           .replace(/ from '@?[a-z0-9-]+(?:\/[A-Za-z0-9_-]+)*\.js';$/gm, ';');
         if (/[A-Za-z0-9+/_-]{40,}={0,2}/.test(text)) {
           offenders.push(path);

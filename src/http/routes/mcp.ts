@@ -1,8 +1,8 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport as WebTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission } from '../../auth/permissions.js';
 import { ArgumentCheck } from '../../mcp/argument-check.js';
-import { createMcpServer } from '../../mcp/mcp-server.js';
+import { createMcpServer, sharedSchemaValidator } from '../../mcp/mcp-server.js';
 import { VERSION } from '../../version.js';
 import { recordDenied } from '../auth-hook.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
@@ -15,6 +15,24 @@ import type { RouteDeps } from './deps.js';
  * limit charge, so a batch is held to a few (MCP 2025-06-18 dropped batching; its clients send none).
  */
 export const MAX_MCP_BATCH = 10;
+
+/** Headers never handed to the SDK (it passes request headers on to handlers as requestInfo). */
+const WITHHELD_HEADERS = new Set(['x-api-key', 'authorization', 'cookie', 'proxy-authorization']);
+
+/**
+ * The request as the SDK's web-standard transport reads it: method, a URL (a fixed origin: the
+ * Host header is the client's and nothing here reads it) and the headers it checks (accept,
+ * content-type, mcp-protocol-version, ...), without the ones that carry a secret. The body is
+ * already parsed and handed over as parsedBody.
+ */
+function webRequestOf(request: FastifyRequest): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || WITHHELD_HEADERS.has(name)) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return new Request(new URL(request.url, 'http://localhost'), { method: 'POST', headers });
+}
 
 const jsonRpcError = (reply: FastifyReply, status: number, code: number, message: string) =>
   reply
@@ -47,6 +65,7 @@ const MCP_DESCRIPTION =
  */
 export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
   const argumentCheck = new ArgumentCheck();
+  const schemaValidator = sharedSchemaValidator();
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
@@ -101,6 +120,7 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
         const server = createMcpServer({
           org: orgOf(vault, request),
           argumentCheck,
+          schemaValidator,
           version: VERSION,
           mayCall: async () => {
             if (hasPermission(role, 'invoke_modules')) return true;
@@ -109,32 +129,29 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
           },
           onInternalError: (err) => request.log.error({ err }, 'MCP request failed'),
         });
-        const transport = new StreamableHTTPServerTransport({
+        // The SDK's web-standard transport, driven directly: in JSON-response mode its answer is one
+        // complete Response, sent through Fastify like any other (onSend hooks, request id). Its
+        // Node wrapper converted every request and response through a Hono adapter, the largest
+        // share of an MCP request's cost.
+        const transport = new WebTransport({
           sessionIdGenerator: undefined,
           enableJsonResponse: true,
         });
-        // The transport writes the answer itself; Fastify's onSend hooks do not run for it.
-        reply.raw.setHeader('x-request-id', request.id);
-        reply.hijack();
-        reply.raw.on('close', () => {
-          void transport.close();
-          void server.close();
-        });
         try {
           await server.connect(transport);
-          await transport.handleRequest(request.raw, reply.raw, message);
+          const answer = await transport.handleRequest(webRequestOf(request), { parsedBody: message });
+          reply.code(answer.status);
+          answer.headers.forEach((value, name) => {
+            reply.header(name, value);
+          });
+          const body = await answer.text();
+          return reply.send(body === '' ? undefined : body);
         } catch (err) {
           request.log.error({ err }, 'MCP transport failed');
-          if (!reply.raw.headersSent) {
-            reply.raw.writeHead(500, { 'content-type': 'application/json' });
-            reply.raw.end(
-              JSON.stringify({
-                jsonrpc: '2.0',
-                error: { code: -32603, message: 'internal error' },
-                id: null,
-              }),
-            );
-          }
+          return jsonRpcError(reply, 500, -32603, 'internal error');
+        } finally {
+          void transport.close();
+          void server.close();
         }
       },
     );

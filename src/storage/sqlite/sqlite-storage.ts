@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { createPrivateFile, ensurePrivateDir, tightenFile } from '../../private-files.js';
@@ -45,6 +46,52 @@ export const WAL_CHECKPOINT_PAGES = 1000;
  * burst (one large transaction, a reader pinning the WAL) does not leave a large file behind.
  */
 const JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+/**
+ * The first copy of the WAL-index header at the start of the `-shm` file (sqlite.org/walformat.html,
+ * 2.5.1): every commit of any connection, in any process, rewrites it (its `iChange` counter is
+ * incremented with each transaction), so while its bytes are unchanged nothing was committed.
+ */
+const WAL_INDEX_HEADER_BYTES = 48;
+
+/**
+ * Reads the WAL-index header, to tell cheaply that nothing was committed since the last look (one
+ * pread, about half of a `PRAGMA data_version`, which also takes and drops a read lock).
+ */
+class WalIndexHeader {
+  private readonly fd: number;
+  private readonly seen = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
+  private readonly now = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
+
+  private constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Null when the `-shm` file cannot be read (then every look asks SQLite). */
+  static open(path: string): WalIndexHeader | null {
+    try {
+      return new WalIndexHeader(openSync(`${path}-shm`, 'r'));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Whether the header is exactly as at the last call that answered false (a first call, a short
+   * read and a read torn by a concurrent commit all answer false). Taken before the authoritative
+   * read it guards, so what that read saw is never older than the header remembered here.
+   */
+  unchanged(): boolean {
+    const n = readSync(this.fd, this.now, 0, WAL_INDEX_HEADER_BYTES, 0);
+    if (n === WAL_INDEX_HEADER_BYTES && this.now.equals(this.seen)) return true;
+    if (n === WAL_INDEX_HEADER_BYTES) this.now.copy(this.seen);
+    else this.seen.fill(0);
+    return false;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
 
 /**
  * The embedded backend. Two connections: the writer runs transactions one at a time (a promise
@@ -78,14 +125,23 @@ export class SqliteStorage implements Storage {
   private authCommits = 0;
   /** Whether the running transaction wrote such a table. */
   private authWritten = false;
+  /** Guards the data_version read: unchanged header bytes mean no commit anywhere since. */
+  private readonly walHeader: WalIndexHeader | null;
+  /** The tokens last built, with the counts they were built from (reused while nothing moved). */
+  private tokens: { data: string; auth: string } | null = null;
+  private tokensCommits = -1;
+  private tokensAuthCommits = -1;
 
   private constructor(
     writer: Database,
     reader: Database | null,
     readonly migrationsApplied: readonly number[],
+    path: string,
   ) {
     this.writer = writer;
     this.reader = reader;
+    // Opened after the connections: they hold the -shm file open (and initialised) from here on.
+    this.walHeader = reader ? WalIndexHeader.open(path) : null;
     // Outside a transaction (reads of the in-memory mode) everything seen is committed already.
     const onWrite = (table: string) => {
       if (AUTH_TABLES.has(table)) this.authWritten = true;
@@ -124,7 +180,7 @@ export class SqliteStorage implements Storage {
       if (!inMemory) for (const suffix of ['-wal', '-shm']) tightenFile(`${options.path}${suffix}`);
       // An in-memory database exists on one connection only: its reads queue behind transactions.
       const reader = inMemory ? null : openConnection(options.path, busy, true);
-      return new SqliteStorage(writer, reader, applied);
+      return new SqliteStorage(writer, reader, applied, options.path);
     } catch (err) {
       writer.close();
       throw err;
@@ -205,11 +261,29 @@ export class SqliteStorage implements Storage {
     return this.changeTokens().auth;
   }
 
-  /** Both tokens from one read of data_version (the HTTP auth hook takes both per request). */
+  /**
+   * Both tokens from one read of data_version (the HTTP auth hook takes both per request). While
+   * the WAL-index header is byte for byte the one seen at the last read, no connection of any
+   * process has committed since, so data_version has not moved and the last tokens still hold:
+   * one pread instead of a statement, and no new strings. Any change of the header (a commit here
+   * or elsewhere, a WAL restart) reads data_version again.
+   */
   changeTokens(): { data: string; auth: string } {
     if (this.closed) throw new Error('storage is closed');
+    const unchanged = this.walHeader?.unchanged() === true;
+    if (
+      unchanged &&
+      this.tokens !== null &&
+      this.tokensCommits === this.commits &&
+      this.tokensAuthCommits === this.authCommits
+    ) {
+      return this.tokens;
+    }
     const foreign = this.writerDataVersion === null ? 0 : this.writerDataVersion.get();
-    return { data: `v${foreign}:${this.commits}`, auth: `a${foreign}:${this.authCommits}` };
+    this.tokens = { data: `v${foreign}:${this.commits}`, auth: `a${foreign}:${this.authCommits}` };
+    this.tokensCommits = this.commits;
+    this.tokensAuthCommits = this.authCommits;
+    return this.tokens;
   }
 
   async close(): Promise<void> {
@@ -217,6 +291,7 @@ export class SqliteStorage implements Storage {
     // Let queued transactions finish before the connections go away.
     await this.queue;
     this.closed = true;
+    this.walHeader?.close();
     this.reader?.close();
     this.writer.close();
   }
