@@ -41,20 +41,32 @@ export interface AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** `,"key":value` in canonical JSON, or nothing for an undefined value. */
+const member = (key: string, value: unknown): string =>
+  value === undefined ? '' : `,"${key}":${canonicalJson(value)}`;
+
+/**
+ * The hash of an event: SHA-256 over the previous hash, a newline and the canonical JSON of the
+ * snake_case body (a stored format: see test/auth/audit-hash.test.ts). The body's keys are fixed, so
+ * they are written here already in canonical (sorted) order instead of being sorted per event; an
+ * undefined field is left out, as canonicalJson leaves it out.
+ */
 export function hashAuditEvent(e: Omit<AuditRow, 'hash'>): string {
-  const body = canonicalJson({
-    org_id: e.orgId,
-    seq: e.seq,
-    at: e.at,
-    actor_key_id: e.actorKeyId,
-    action: e.action,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    request_id: e.requestId,
-    outcome: e.outcome,
-    details: e.details,
-  });
-  return createHash('sha256').update(e.prevHash).update('\n').update(body).digest('hex');
+  const body =
+    member('action', e.action) +
+    member('actor_key_id', e.actorKeyId) +
+    member('at', e.at) +
+    member('details', e.details) +
+    member('org_id', e.orgId) +
+    member('outcome', e.outcome) +
+    member('request_id', e.requestId) +
+    member('seq', e.seq) +
+    member('target_id', e.targetId) +
+    member('target_type', e.targetType);
+  // One update of the whole text: the same bytes as three, fewer calls into the hash.
+  return createHash('sha256')
+    .update(`${e.prevHash}\n{${body.slice(1)}}`)
+    .digest('hex');
 }
 
 export interface ChainVerification {
