@@ -1,6 +1,6 @@
 import { type ActorContext, type AuditLog, actorMay } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
-import { destinationDigest } from '../credentials/credential-destination.js';
+import { sameDestination } from '../credentials/credential-destination.js';
 import type { CredentialService, HeldForRevoke } from '../credentials/credential-service.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, moduleIdOf, type OrgId } from '../ids.js';
@@ -83,7 +83,7 @@ export class ModuleService {
       // that a store holding the lock before us committed (the lock's own statement would not).
       const moves =
         before !== null &&
-        destinationDigest(before.manifest) !== destinationDigest(manifest) &&
+        !sameDestination(before.manifest, manifest) &&
         (await tx.credentials.findCredential(orgId, moduleId)) !== null;
       if (moves && !actorMay(actor, 'manage_credentials')) {
         throw new VaultError(

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { destinationDigest } from '../credentials/credential-destination.js';
+import { sameDestination } from '../credentials/credential-destination.js';
 import type { CredentialService } from '../credentials/credential-service.js';
 import type { CredentialValues } from '../credentials/credential-values.js';
 import { VaultError } from '../errors.js';
@@ -225,7 +225,7 @@ export class TokenBroker {
     const { orgId, moduleId } = state.module;
     const found = await tx.modules.findModuleForWrite(orgId, moduleId);
     if (found === null) return false;
-    if (destinationDigest(found.row.manifest) !== destinationDigest(state.module.manifest)) return false;
+    if (!sameDestination(found.row.manifest, state.module.manifest)) return false;
     // Read after the lock, in a statement of its own: on PostgreSQL it sees what a holder committed.
     return (await this.d.credentials.stampIn(tx, orgId, moduleId)) === state.stamp;
   }
