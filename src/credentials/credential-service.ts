@@ -5,7 +5,7 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import type { CredentialRow, ModuleRow } from '../storage/rows.js';
+import type { CredentialRow, ModuleRow, SealedCredential } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import { destinationDigest } from './credential-destination.js';
@@ -326,7 +326,7 @@ export class CredentialService {
    * yields a value.
    */
   private async decrypt(
-    row: CredentialRow,
+    row: SealedCredential,
     manifest: Record<string, unknown>,
     reader?: Repositories,
   ): Promise<CredentialValues> {

@@ -83,6 +83,12 @@ export interface CredentialRow {
   updatedAt: string;
 }
 
+/** What opening a credential needs: the sealed value and what its associated data names. */
+export type SealedCredential = Pick<
+  CredentialRow,
+  'orgId' | 'moduleId' | 'keyVersion' | 'aadVersion' | 'nonce' | 'ciphertext'
+>;
+
 export type CredentialWrite = Omit<CredentialRow, 'orgId' | 'createdAt' | 'updatedAt'> & {
   now: string;
   /** Importers keep the original creation time. */

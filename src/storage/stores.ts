@@ -30,6 +30,7 @@ import type {
   OAuthStateRow,
   OrgKeyRow,
   OrgRow,
+  SealedCredential,
   ToolResultRow,
 } from './rows.js';
 
@@ -80,11 +81,14 @@ export interface ModuleStore {
 
 export interface CredentialStore {
   findCredential(orgId: string, moduleId: string): Promise<CredentialRow | null>;
-  /** The credential and its module's manifest (what it opens for), or null when none is stored. */
+  /**
+   * The sealed credential and its module's manifest (what it opens for), or null when none is
+   * stored: only what opening it needs (retrieve runs on every agent call that uses credentials).
+   */
   findCredentialWithManifest(
     orgId: string,
     moduleId: string,
-  ): Promise<{ row: CredentialRow; manifest: Record<string, unknown> } | null>;
+  ): Promise<{ row: SealedCredential; manifest: Record<string, unknown> } | null>;
   upsertCredential(orgId: string, write: CredentialWrite): Promise<'created' | 'replaced'>;
   deleteCredential(orgId: string, moduleId: string): Promise<boolean>;
   /** Module ids with stored credentials, sorted. */
