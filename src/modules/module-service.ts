@@ -78,7 +78,7 @@ export class ModuleService {
       const now = isoNow(this.clock);
       // Locked: a credential store racing this reinstall waits, or is waited for, so the
       // destination check below sees the credentials it has to protect.
-      const before = (await tx.modules.findModuleForWrite(orgId, moduleId))?.row ?? null;
+      const before = await tx.modules.findManifestForWrite(orgId, moduleId);
       // Read after the lock, in a statement of its own: on PostgreSQL it then sees a credential
       // that a store holding the lock before us committed (the lock's own statement would not).
       const moves =

@@ -58,6 +58,14 @@ export interface ModuleStore {
     orgId: string,
     moduleId: string,
   ): Promise<{ row: ModuleRow; hasCredential: boolean } | null>;
+  /**
+   * As findModuleForWrite (the same lock, the same `hasCredential`), for a write that needs only
+   * the module's manifest (a reinstall, a credential store or delete): no full row to read and build.
+   */
+  findManifestForWrite(
+    orgId: string,
+    moduleId: string,
+  ): Promise<{ manifest: Record<string, unknown>; hasCredential: boolean } | null>;
   /** Ordered by category, then name, then module id. */
   listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
   /**
