@@ -105,7 +105,7 @@ export class AuditLog {
     // One appender per org chain at a time, so two nodes never both write seq + 1.
     tx.audit.lockChain(orgId);
     const last = await tx.audit.lastAuditLink(orgId);
-    const partial: Omit<AuditRow, 'hash'> = {
+    const row: AuditRow = {
       orgId,
       seq: (last?.seq ?? 0) + 1,
       at,
@@ -117,8 +117,10 @@ export class AuditLog {
       outcome: entry.outcome ?? 'success',
       details: entry.details ?? {},
       prevHash: last?.hash ?? GENESIS_HASH,
+      hash: '',
     };
-    const row: AuditRow = { ...partial, hash: hashAuditEvent(partial) };
+    // Hashed in place (the hash covers every field but itself): no copy of the row per event.
+    row.hash = hashAuditEvent(row);
     tx.audit.insertAuditEvent(orgId, row);
     return row;
   }
