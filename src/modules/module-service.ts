@@ -7,7 +7,7 @@ import { assertModuleId, moduleIdOf, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { ModuleFilter } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
-import { parseManifest } from './manifest.js';
+import { parseManifestText } from './manifest.js';
 import { checkFailureThreshold, DEFAULT_FAILURE_THRESHOLD, parseHealth } from './module-health.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
 import { MODULE_STATUSES, type ModuleStatus } from './module-statuses.js';
@@ -72,7 +72,7 @@ export class ModuleService {
    */
   async install(orgId: OrgId, input: unknown, actor: ActorContext): Promise<InstallResult> {
     await this.orgs.require(orgId);
-    const manifest = parseManifest(input);
+    const { manifest, text: manifestText } = parseManifestText(input);
     const moduleId = moduleIdOf(manifest.category, manifest.platform);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
       const now = isoNow(this.clock);
@@ -101,6 +101,7 @@ export class ModuleService {
         status: 'installed',
         healthStatus: 'unknown',
         manifest,
+        manifestText,
         now,
         existed: before !== null,
       });

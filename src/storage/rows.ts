@@ -44,6 +44,8 @@ export interface ModuleWrite {
   status: ModuleStatus;
   healthStatus: HealthStatus;
   manifest: Record<string, unknown>;
+  /** `manifest` as JSON text, when the caller has serialised it already; else the store does. */
+  manifestText?: string;
   now: string;
   /** Whether the row exists, as read earlier in this transaction (saves SQLite a lookup). */
   existed?: boolean;

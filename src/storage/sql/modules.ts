@@ -146,7 +146,7 @@ export class SqlModuleStore implements ModuleStore {
       w.version,
       w.status,
       w.healthStatus,
-      JSON.stringify(w.manifest),
+      w.manifestText ?? JSON.stringify(w.manifest),
       w.now,
       w.now,
       KEPT_ON_REINSTALL,
