@@ -41,20 +41,32 @@ export interface AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** `,"key":value` in canonical JSON, or nothing for an undefined value. */
+const member = (key: string, value: unknown): string =>
+  value === undefined ? '' : `,"${key}":${canonicalJson(value)}`;
+
+/**
+ * The hash of an event: SHA-256 over the previous hash, a newline and the canonical JSON of the
+ * snake_case body (a stored format: see test/auth/audit-hash.test.ts). The body's keys are fixed, so
+ * they are written here already in canonical (sorted) order instead of being sorted per event; an
+ * undefined field is left out, as canonicalJson leaves it out.
+ */
 export function hashAuditEvent(e: Omit<AuditRow, 'hash'>): string {
-  const body = canonicalJson({
-    org_id: e.orgId,
-    seq: e.seq,
-    at: e.at,
-    actor_key_id: e.actorKeyId,
-    action: e.action,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    request_id: e.requestId,
-    outcome: e.outcome,
-    details: e.details,
-  });
-  return createHash('sha256').update(e.prevHash).update('\n').update(body).digest('hex');
+  const body =
+    member('action', e.action) +
+    member('actor_key_id', e.actorKeyId) +
+    member('at', e.at) +
+    member('details', e.details) +
+    member('org_id', e.orgId) +
+    member('outcome', e.outcome) +
+    member('request_id', e.requestId) +
+    member('seq', e.seq) +
+    member('target_id', e.targetId) +
+    member('target_type', e.targetType);
+  // One update of the whole text: the same bytes as three, fewer calls into the hash.
+  return createHash('sha256')
+    .update(`${e.prevHash}\n{${body.slice(1)}}`)
+    .digest('hex');
 }
 
 export interface ChainVerification {
@@ -93,7 +105,7 @@ export class AuditLog {
     // One appender per org chain at a time, so two nodes never both write seq + 1.
     tx.audit.lockChain(orgId);
     const last = await tx.audit.lastAuditLink(orgId);
-    const partial: Omit<AuditRow, 'hash'> = {
+    const row: AuditRow = {
       orgId,
       seq: (last?.seq ?? 0) + 1,
       at,
@@ -105,8 +117,10 @@ export class AuditLog {
       outcome: entry.outcome ?? 'success',
       details: entry.details ?? {},
       prevHash: last?.hash ?? GENESIS_HASH,
+      hash: '',
     };
-    const row: AuditRow = { ...partial, hash: hashAuditEvent(partial) };
+    // Hashed in place (the hash covers every field but itself): no copy of the row per event.
+    row.hash = hashAuditEvent(row);
     tx.audit.insertAuditEvent(orgId, row);
     return row;
   }

@@ -59,23 +59,32 @@ export function destinationOf(manifest: Record<string, unknown>): CredentialDest
   };
 }
 
+/** The canonical text of the destination: what the digest hashes. */
+function destinationText(manifest: Record<string, unknown>): string {
+  const d = destinationOf(manifest);
+  return canonicalJson({
+    origin: d.origin,
+    auth: d.auth,
+    token_origin: d.tokenOrigin,
+    ...(d.oauth2 === undefined
+      ? {}
+      : {
+          revocation_origin: d.oauth2.revocationOrigin,
+          authorization_origin: d.oauth2.authorizationOrigin,
+          pkce: d.oauth2.pkce,
+        }),
+  });
+}
+
 /** SHA-256 (hex) of the canonical destination: equal exactly when the destination is the same. */
 export function destinationDigest(manifest: Record<string, unknown>): string {
-  const d = destinationOf(manifest);
-  return createHash('sha256')
-    .update(
-      canonicalJson({
-        origin: d.origin,
-        auth: d.auth,
-        token_origin: d.tokenOrigin,
-        ...(d.oauth2 === undefined
-          ? {}
-          : {
-              revocation_origin: d.oauth2.revocationOrigin,
-              authorization_origin: d.oauth2.authorizationOrigin,
-              pkce: d.oauth2.pkce,
-            }),
-      }),
-    )
-    .digest('hex');
+  return createHash('sha256').update(destinationText(manifest)).digest('hex');
+}
+
+/**
+ * Whether two manifests send credentials to the same destination: true exactly when their digests
+ * are equal, without hashing either (a reinstall compares them on every call).
+ */
+export function sameDestination(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return destinationText(a) === destinationText(b);
 }

@@ -5,7 +5,7 @@ import type { OrgKeyService } from '../crypto/org-keys.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
-import type { CredentialRow, ModuleRow } from '../storage/rows.js';
+import type { CredentialRow, ModuleRow, SealedCredential } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
 import type { Repositories } from '../storage/stores.js';
 import { destinationDigest } from './credential-destination.js';
@@ -88,15 +88,18 @@ export class CredentialService {
     const values = parseCredentialValues(input);
     await this.orgs.require(orgId);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
-      const found = await tx.modules.findModuleForWrite(orgId, moduleId);
+      const found = await tx.modules.findManifestForWrite(orgId, moduleId);
       if (found === null) throw notFound(moduleId);
-      checkAgainstManifest(values, found.row.manifest);
-      const result = await this.sealAndWrite(tx, orgId, moduleId, values, found.row.manifest, {
+      checkAgainstManifest(values, found.manifest);
+      // One time for the row and its audit event.
+      const now = isoNow(this.clock);
+      const result = await this.sealAndWrite(tx, orgId, moduleId, values, found.manifest, {
+        updatedAt: now,
         existed: found.hasCredential,
       });
       // New credentials replace any OAuth2 tokens sealed with the old ones: the connection is gone.
       // (Only a module with an oauth2 section can have one: no extra statement for the others.)
-      if (found.row.manifest.oauth2 !== undefined) await tx.oauth.deleteOAuthConnection(orgId, moduleId);
+      if (found.manifest.oauth2 !== undefined) await tx.oauth.deleteOAuthConnection(orgId, moduleId);
       await this.audit.append(
         tx,
         orgId,
@@ -107,7 +110,7 @@ export class CredentialService {
           targetId: moduleId,
           details: { fields: Object.keys(values).sort(), result },
         },
-        isoNow(this.clock),
+        now,
       );
       return result;
     });
@@ -299,14 +302,14 @@ export class CredentialService {
    * what the revoke hook will need after commit (an OAuth2 module whose credentials open), else null.
    */
   async takeForDelete(tx: Repositories, orgId: string, moduleId: string): Promise<HeldForRevoke | null> {
-    const found = await tx.modules.findModuleForWrite(orgId, moduleId);
+    const found = await tx.modules.findManifestForWrite(orgId, moduleId);
     // Only an OAuth2 module has anything to revoke; one that does not open has nothing usable.
-    if (this.deleted === null || found === null || found.row.manifest.oauth2 === undefined) return null;
+    if (this.deleted === null || found === null || found.manifest.oauth2 === undefined) return null;
     // Read after the lock, in a statement of its own (see module-service.ts install).
     const row = await tx.credentials.findCredential(orgId, moduleId);
     if (row === null) return null;
-    const values = await this.decrypt(row, found.row.manifest, tx).catch(() => null);
-    return values === null ? null : { manifest: found.row.manifest, values };
+    const values = await this.decrypt(row, found.manifest, tx).catch(() => null);
+    return values === null ? null : { manifest: found.manifest, values };
   }
 
   /** After the delete committed: the revoke hook, best effort (a failure changes nothing here). */
@@ -326,7 +329,7 @@ export class CredentialService {
    * yields a value.
    */
   private async decrypt(
-    row: CredentialRow,
+    row: SealedCredential,
     manifest: Record<string, unknown>,
     reader?: Repositories,
   ): Promise<CredentialValues> {

@@ -176,6 +176,14 @@ export function describeIssue(error: z.ZodError): { message: string; field: stri
 }
 
 export function parseManifest(input: unknown): Manifest {
+  return parseManifestText(input).manifest;
+}
+
+/**
+ * As parseManifest, also giving the manifest's JSON text: measuring its size serialises it anyway,
+ * and an install stores exactly that text (one JSON.stringify per install, not two).
+ */
+export function parseManifestText(input: unknown): { manifest: Manifest; text: string } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new VaultError('VALIDATION_FAILED', 'manifest must be a JSON object');
   }
@@ -191,8 +199,9 @@ export function parseManifest(input: unknown): Manifest {
       field: controlled,
     });
   }
-  if (Buffer.byteLength(JSON.stringify(result.data)) > MAX_MANIFEST_BYTES) {
+  const text = JSON.stringify(result.data);
+  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) {
     throw new VaultError('VALIDATION_FAILED', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
   }
-  return result.data;
+  return { manifest: result.data, text };
 }

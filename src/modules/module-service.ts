@@ -1,13 +1,13 @@
 import { type ActorContext, type AuditLog, actorMay } from '../audit/audit-log.js';
 import { type Clock, isoNow } from '../clock.js';
-import { destinationDigest } from '../credentials/credential-destination.js';
+import { sameDestination } from '../credentials/credential-destination.js';
 import type { CredentialService, HeldForRevoke } from '../credentials/credential-service.js';
 import { VaultError } from '../errors.js';
 import { assertModuleId, moduleIdOf, type OrgId } from '../ids.js';
 import type { OrgDirectory } from '../orgs/org-directory.js';
 import type { ModuleFilter } from '../storage/rows.js';
 import { orgScope, type Storage, SYSTEM_SCOPE } from '../storage/storage.js';
-import { parseManifest } from './manifest.js';
+import { parseManifestText } from './manifest.js';
 import { checkFailureThreshold, DEFAULT_FAILURE_THRESHOLD, parseHealth } from './module-health.js';
 import { type ModuleRecord, toModuleRecord } from './module-record.js';
 import { MODULE_STATUSES, type ModuleStatus } from './module-statuses.js';
@@ -72,18 +72,18 @@ export class ModuleService {
    */
   async install(orgId: OrgId, input: unknown, actor: ActorContext): Promise<InstallResult> {
     await this.orgs.require(orgId);
-    const manifest = parseManifest(input);
+    const { manifest, text: manifestText } = parseManifestText(input);
     const moduleId = moduleIdOf(manifest.category, manifest.platform);
     return this.storage.transaction(orgScope(orgId), async (tx) => {
       const now = isoNow(this.clock);
       // Locked: a credential store racing this reinstall waits, or is waited for, so the
       // destination check below sees the credentials it has to protect.
-      const before = (await tx.modules.findModuleForWrite(orgId, moduleId))?.row ?? null;
+      const before = await tx.modules.findManifestForWrite(orgId, moduleId);
       // Read after the lock, in a statement of its own: on PostgreSQL it then sees a credential
       // that a store holding the lock before us committed (the lock's own statement would not).
       const moves =
         before !== null &&
-        destinationDigest(before.manifest) !== destinationDigest(manifest) &&
+        !sameDestination(before.manifest, manifest) &&
         (await tx.credentials.findCredential(orgId, moduleId)) !== null;
       if (moves && !actorMay(actor, 'manage_credentials')) {
         throw new VaultError(
@@ -101,6 +101,7 @@ export class ModuleService {
         status: 'installed',
         healthStatus: 'unknown',
         manifest,
+        manifestText,
         now,
         existed: before !== null,
       });

@@ -3,7 +3,7 @@ import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import { unusableReason } from '../auth/api-key-info.js';
 import { hasPermission } from '../auth/permissions.js';
 import type { Clock } from '../clock.js';
-import { destinationDigest } from '../credentials/credential-destination.js';
+import { sameDestination } from '../credentials/credential-destination.js';
 import type { CredentialService } from '../credentials/credential-service.js';
 import type { CredentialValues } from '../credentials/credential-values.js';
 import { VaultError } from '../errors.js';
@@ -291,7 +291,7 @@ export class OAuthService {
     await this.d.storage.transaction(orgScope(orgId), async (tx) => {
       const module = (await tx.modules.findModuleForWrite(orgId, moduleId))?.row ?? null;
       // The tokens go only where the exchange was made for: a manifest moved meanwhile is refused.
-      if (module === null || destinationDigest(module.manifest) !== destinationDigest(read.manifest)) {
+      if (module === null || !sameDestination(module.manifest, read.manifest)) {
         throw failed(`module "${moduleId}" changed during the authorization; start again`);
       }
       const values = await this.d.credentials.retrieveIn(tx, module);

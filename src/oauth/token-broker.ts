@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ActorContext, AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { destinationDigest } from '../credentials/credential-destination.js';
+import { sameDestination } from '../credentials/credential-destination.js';
 import type { CredentialService } from '../credentials/credential-service.js';
 import type { CredentialValues } from '../credentials/credential-values.js';
 import { VaultError } from '../errors.js';
@@ -223,9 +223,9 @@ export class TokenBroker {
    */
   private async unchanged(tx: Repositories, state: RenewalState): Promise<boolean> {
     const { orgId, moduleId } = state.module;
-    const found = await tx.modules.findModuleForWrite(orgId, moduleId);
+    const found = await tx.modules.findManifestForWrite(orgId, moduleId);
     if (found === null) return false;
-    if (destinationDigest(found.row.manifest) !== destinationDigest(state.module.manifest)) return false;
+    if (!sameDestination(found.manifest, state.module.manifest)) return false;
     // Read after the lock, in a statement of its own: on PostgreSQL it sees what a holder committed.
     return (await this.d.credentials.stampIn(tx, orgId, moduleId)) === state.stamp;
   }

@@ -44,6 +44,8 @@ export interface ModuleWrite {
   status: ModuleStatus;
   healthStatus: HealthStatus;
   manifest: Record<string, unknown>;
+  /** `manifest` as JSON text, when the caller has serialised it already; else the store does. */
+  manifestText?: string;
   now: string;
   /** Whether the row exists, as read earlier in this transaction (saves SQLite a lookup). */
   existed?: boolean;
@@ -82,6 +84,12 @@ export interface CredentialRow {
   createdAt: string;
   updatedAt: string;
 }
+
+/** What opening a credential needs: the sealed value and what its associated data names. */
+export type SealedCredential = Pick<
+  CredentialRow,
+  'orgId' | 'moduleId' | 'keyVersion' | 'aadVersion' | 'nonce' | 'ciphertext'
+>;
 
 export type CredentialWrite = Omit<CredentialRow, 'orgId' | 'createdAt' | 'updatedAt'> & {
   now: string;

@@ -31,6 +31,7 @@ import type {
   OAuthStateRow,
   OrgKeyRow,
   OrgRow,
+  SealedCredential,
   ToolResultRow,
 } from './rows.js';
 
@@ -58,6 +59,14 @@ export interface ModuleStore {
     orgId: string,
     moduleId: string,
   ): Promise<{ row: ModuleRow; hasCredential: boolean } | null>;
+  /**
+   * As findModuleForWrite (the same lock, the same `hasCredential`), for a write that needs only
+   * the module's manifest (a reinstall, a credential store or delete): no full row to read and build.
+   */
+  findManifestForWrite(
+    orgId: string,
+    moduleId: string,
+  ): Promise<{ manifest: Record<string, unknown>; hasCredential: boolean } | null>;
   /** Ordered by category, then name, then module id. */
   listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
   /**
@@ -81,11 +90,14 @@ export interface ModuleStore {
 
 export interface CredentialStore {
   findCredential(orgId: string, moduleId: string): Promise<CredentialRow | null>;
-  /** The credential and its module's manifest (what it opens for), or null when none is stored. */
+  /**
+   * The sealed credential and its module's manifest (what it opens for), or null when none is
+   * stored: only what opening it needs (retrieve runs on every agent call that uses credentials).
+   */
   findCredentialWithManifest(
     orgId: string,
     moduleId: string,
-  ): Promise<{ row: CredentialRow; manifest: Record<string, unknown> } | null>;
+  ): Promise<{ row: SealedCredential; manifest: Record<string, unknown> } | null>;
   upsertCredential(orgId: string, write: CredentialWrite): Promise<'created' | 'replaced'>;
   deleteCredential(orgId: string, moduleId: string): Promise<boolean>;
   /** Module ids with stored credentials, sorted. */

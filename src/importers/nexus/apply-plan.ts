@@ -1,5 +1,5 @@
 import { type ActorContext, type AuditLog, LIBRARY_ACTOR } from '../../audit/audit-log.js';
-import { destinationDigest } from '../../credentials/credential-destination.js';
+import { sameDestination } from '../../credentials/credential-destination.js';
 import type { CredentialService } from '../../credentials/credential-service.js';
 import { DEFAULT_ORG } from '../../ids.js';
 import { DEFAULT_ORG_NAME } from '../../orgs/org-directory.js';
@@ -90,7 +90,7 @@ export async function applyPlan(
     const present = await tx.modules.findModule(m.orgId, m.row.moduleId);
     if (present !== null) {
       out.alreadyPresent.modules++;
-      if (destinationDigest(present.manifest) !== destinationDigest(m.row.manifest)) {
+      if (!sameDestination(present.manifest, m.row.manifest)) {
         existing.set(`${m.orgId}\0${m.row.moduleId}`, present.manifest);
       }
       continue;

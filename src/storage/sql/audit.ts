@@ -39,7 +39,7 @@ export class SqlAuditStore implements AuditStore {
   }
 
   insertAuditEvent(orgId: string, e: Omit<AuditRow, 'orgId'>): void {
-    this.x.defer(INSERT, auditValues({ ...e, orgId }));
+    this.x.defer(INSERT, auditValues(orgId, e));
   }
 
   async listAuditEvents(orgId: string, page: AuditPage): Promise<AuditRow[]> {

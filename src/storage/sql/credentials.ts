@@ -1,4 +1,4 @@
-import type { CredentialRow, CredentialWrite } from '../rows.js';
+import type { CredentialRow, CredentialWrite, SealedCredential } from '../rows.js';
 import type { CredentialStore } from '../stores.js';
 import { type Executor, sql } from './executor.js';
 import { type CredentialColumns, credentialFromRecord } from './records.js';
@@ -7,12 +7,11 @@ const COLUMNS =
   'org_id, module_id, key_version, aad_version, nonce, ciphertext, field_names, created_at, updated_at';
 
 const FIND = sql('cred_find', `SELECT ${COLUMNS} FROM credentials WHERE org_id = ? AND module_id = ?`);
-// The credential with the manifest it opens for, in one statement (one round trip on PostgreSQL).
+// The sealed credential with the manifest it opens for, in one statement (one round trip on
+// PostgreSQL); only the columns opening it needs, not the metadata (names, times).
 const FIND_WITH_MANIFEST = sql(
   'cred_find_with_manifest',
-  `SELECT ${COLUMNS.split(', ')
-    .map((c) => `c.${c}`)
-    .join(', ')}, m.manifest
+  `SELECT c.key_version, c.aad_version, c.nonce, c.ciphertext, m.manifest
    FROM credentials c JOIN modules m ON m.org_id = c.org_id AND m.module_id = c.module_id
    WHERE c.org_id = ? AND c.module_id = ?`,
 );
@@ -35,6 +34,10 @@ const LIST_OLDER = sql(
   `SELECT ${COLUMNS} FROM credentials WHERE aad_version < ? ORDER BY org_id, module_id`,
 );
 
+type SealedColumns = Pick<CredentialColumns, 'key_version' | 'aad_version' | 'nonce' | 'ciphertext'> & {
+  manifest: unknown;
+};
+
 /** Encrypted credentials: this store never sees a plaintext value. */
 export class SqlCredentialStore implements CredentialStore {
   constructor(private readonly x: Executor) {}
@@ -51,12 +54,18 @@ export class SqlCredentialStore implements CredentialStore {
   async findCredentialWithManifest(
     orgId: string,
     moduleId: string,
-  ): Promise<{ row: CredentialRow; manifest: Record<string, unknown> } | null> {
-    const r = await this.x.get<CredentialColumns & { manifest: unknown }>(FIND_WITH_MANIFEST, [
+  ): Promise<{ row: SealedCredential; manifest: Record<string, unknown> } | null> {
+    const r = await this.x.get<SealedColumns>(FIND_WITH_MANIFEST, [orgId, moduleId]);
+    if (r === null) return null;
+    const row: SealedCredential = {
       orgId,
       moduleId,
-    ]);
-    return r ? { row: this.row(r), manifest: this.x.json<Record<string, unknown>>(r.manifest) } : null;
+      keyVersion: r.key_version,
+      aadVersion: r.aad_version,
+      nonce: r.nonce,
+      ciphertext: r.ciphertext,
+    };
+    return { row, manifest: this.x.json<Record<string, unknown>>(r.manifest) };
   }
 
   async upsertCredential(orgId: string, w: CredentialWrite): Promise<'created' | 'replaced'> {

@@ -22,6 +22,14 @@ const FIND_FOR_WRITE = sql(
    FROM modules WHERE org_id = ? AND module_id = ?`,
   { forUpdate: true },
 );
+// The same lock and credential check, reading only the manifest (see ModuleStore.findManifestForWrite).
+const FIND_MANIFEST_FOR_WRITE = sql(
+  'mod_find_manifest_for_write',
+  `SELECT manifest, EXISTS (SELECT 1 FROM credentials c WHERE c.org_id = modules.org_id
+     AND c.module_id = modules.module_id) AS has_credential
+   FROM modules WHERE org_id = ? AND module_id = ?`,
+  { forUpdate: true },
+);
 const EXISTS = sql('mod_exists', 'SELECT 1 AS n FROM modules WHERE org_id = ? AND module_id = ?');
 // One statement for every filter combination: a NULL parameter means "no filter on this column".
 const LIST = sql(
@@ -106,6 +114,22 @@ export class SqlModuleStore implements ModuleStore {
       : null;
   }
 
+  async findManifestForWrite(
+    orgId: string,
+    moduleId: string,
+  ): Promise<{ manifest: Record<string, unknown>; hasCredential: boolean } | null> {
+    const r = await this.x.get<{ manifest: unknown; has_credential: unknown }>(FIND_MANIFEST_FOR_WRITE, [
+      orgId,
+      moduleId,
+    ]);
+    return r
+      ? {
+          manifest: this.x.json<Record<string, unknown>>(r.manifest),
+          hasCredential: r.has_credential === true || r.has_credential === 1,
+        }
+      : null;
+  }
+
   async listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]> {
     const status = filter.status ?? null;
     const category = filter.category ?? null;
@@ -122,7 +146,7 @@ export class SqlModuleStore implements ModuleStore {
       w.version,
       w.status,
       w.healthStatus,
-      JSON.stringify(w.manifest),
+      w.manifestText ?? JSON.stringify(w.manifest),
       w.now,
       w.now,
       KEPT_ON_REINSTALL,

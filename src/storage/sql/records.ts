@@ -235,10 +235,10 @@ export function auditFromRecord(r: AuditColumns, details: Record<string, unknown
   };
 }
 
-/** The parameters of an audit row, in AUDIT_COLUMNS order. */
-export function auditValues(e: AuditRow): unknown[] {
+/** The parameters of an audit row of `orgId`, in AUDIT_COLUMNS order. */
+export function auditValues(orgId: string, e: Omit<AuditRow, 'orgId'>): unknown[] {
   return [
-    e.orgId,
+    orgId,
     e.seq,
     e.at,
     e.actorKeyId,
