@@ -83,17 +83,20 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
     org: string,
     mod: string,
     action: string,
-    statement: () => Record<string, unknown>,
+    statement: (at: string) => Record<string, unknown>,
   ) => {
     db.exec('BEGIN IMMEDIATE');
     try {
-      const details = JSON.stringify(statement());
+      // Each write has its own time, as orgvault's do: a floor that rewrote a row with the very
+      // values it held would leave SQLite's page clean and skip work the contract requires.
+      const at = new Date().toISOString();
+      const details = JSON.stringify(statement(at));
       const head = chainHead.get(org);
       const seq = (head?.seq ?? 0) + 1;
       const prev = head?.hash ?? '0'.repeat(64);
-      const body = JSON.stringify([org, seq, now, null, action, 'module', mod, null, 'success', details]);
+      const body = JSON.stringify([org, seq, at, null, action, 'module', mod, null, 'success', details]);
       const hash = createHash('sha256').update(prev).update('\n').update(body).digest('hex');
-      auditInsert.run(org, seq, now, action, mod, details, prev, hash);
+      auditInsert.run(org, seq, at, action, mod, details, prev, hash);
       db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -146,11 +149,11 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
       floor: (i) => {
         const [org, mod] = pick(i);
         const m = data.manifestFor(mod, i);
-        inTransactionWithAudit(org, mod, 'module.install', () => {
+        inTransactionWithAudit(org, mod, 'module.install', (at) => {
           // The stored manifest, to compare destinations before a reinstall (credential-destination.ts).
           const before = get.get(org, mod);
           if (before) destinationOf(JSON.parse(before.manifest));
-          upsertModule.get(org, mod, m.name, m.category, m.platform, m.version, JSON.stringify(m), now, now);
+          upsertModule.get(org, mod, m.name, m.category, m.platform, m.version, JSON.stringify(m), at, at);
           return { version: m.version, result: before ? 'replaced' : 'created' };
         });
       },
@@ -196,12 +199,12 @@ export function sqliteCases(vault: Vault, path: string, data: Dataset): BenchCas
       },
       floor: (i) => {
         const [org, mod] = credPick(i);
-        inTransactionWithAudit(org, mod, 'credentials.store', () => {
+        inTransactionWithAudit(org, mod, 'credentials.store', (at) => {
           // The module's manifest: credentials are sealed for its destination.
           const m = get.get(org, mod);
           if (!m) throw new Error('missing floor module');
           const { nonce, ct } = encrypt(i, aadFor(org, mod, JSON.parse(m.manifest)));
-          upsertCredential.run(org, mod, nonce, ct, now, now);
+          upsertCredential.run(org, mod, nonce, ct, at, at);
           return { fields: ['api_key'], result: 'replaced' };
         });
       },
