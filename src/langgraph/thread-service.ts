@@ -148,7 +148,7 @@ export class LangGraphThreadService {
       );
       const { decoded, channels } = await decode(opened.stored);
       const own = new Set<string>();
-      const elsewhere = new Map<string, string[]>();
+      const elsewhere = new Map<string, ChannelVersion[]>();
       const legacy: ChannelVersion[] = [];
       for (const pair of channels) {
         const [channel, version] = pair;
@@ -161,16 +161,22 @@ export class LangGraphThreadService {
         const home = h[2];
         if (home === opened.stored.checkpointId) own.add(channel);
         else if (home === null) legacy.push(pair);
-        else elsewhere.set(home, [...(elsewhere.get(home) ?? []), channel]);
+        else elsewhere.set(home, [...(elsewhere.get(home) ?? []), pair]);
       }
       const borrowed = new Map<string, T>();
       if (elsewhere.size > 0) {
         const rows = await r.langgraph.findCheckpoints(orgId, threadId, checkpointNs, [...elsewhere.keys()]);
         for (const row of rows) {
-          const holder = (
-            await decode(this.openCheckpoint(orgId, row, await this.keyFor(r, orgId, row)).stored)
-          ).decoded;
-          for (const channel of elsewhere.get(row.checkpointId) ?? []) borrowed.set(channel, holder);
+          const held = this.openCheckpoint(orgId, row, await this.keyFor(r, orgId, row));
+          // Only what that row's own (sealed-over) homes say it introduced: a row put again under
+          // its id, or a pointer copied from altered homes, never lends another value.
+          const lent = (elsewhere.get(row.checkpointId) ?? []).filter(([channel, version]) => {
+            const h = held.homes?.get(channel);
+            return h !== undefined && h[1] === version && h[2] === row.checkpointId;
+          });
+          if (lent.length === 0) continue;
+          const holder = (await decode(held.stored)).decoded;
+          for (const [channel] of lent) borrowed.set(channel, holder);
         }
       }
       return {
@@ -274,6 +280,7 @@ export class LangGraphThreadService {
     if (pending.length === 0) return [...homes.values()];
     const resolveFrom = (rows: readonly LangGraphHomesRow[], ownOnly: boolean) => {
       for (const row of rows) {
+        if (pending.length === 0) return;
         // A row from before migration 8 kept every value in lg_channel_values.
         const known = row.channelHomes === null ? null : homesFromText(row.channelHomes, row.checkpointId);
         pending = pending.filter(([channel, version]) => {

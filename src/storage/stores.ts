@@ -222,7 +222,7 @@ export interface LangGraphStore {
     checkpointNs: string,
     checkpointIds: readonly string[],
   ): Promise<LangGraphCheckpointRow[]>;
-  /** The channel homes of these checkpoints (a put's parent, or every one of the namespace when `checkpointId` is null), oldest first. */
+  /** The channel homes of these checkpoints (a put's parent, or every one of the namespace when `checkpointId` is null), newest first. */
   findChannelHomes(
     orgId: string,
     threadId: string,

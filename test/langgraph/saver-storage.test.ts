@@ -182,6 +182,23 @@ for (const backend of await selectedBackends())
       expect(valuesOf(await saver.getTuple(c2))).toEqual({ a: 'secret-2' });
     });
 
+    it("a pointer copied from a parent whose homes were altered never lends another version's value", async () => {
+      const c1 = await saver.put(at(undefined), checkpoint({ x: 'old' }, { x: 1 }), meta, { x: 1 });
+      const c2 = await saver.put(c1, checkpoint({ x: 'new' }, { x: 2 }), meta, { x: 2 });
+      // An attacker with SQL access claims x@2 lives in c1's row (c2 itself no longer opens).
+      const forged = JSON.stringify([['x', '2', idOf(c1)]]);
+      await rawSql(
+        db,
+        'acme',
+        'UPDATE lg_checkpoints SET channel_homes = ? WHERE org_id = ? AND checkpoint_id = ?',
+        [forged, 'acme', idOf(c2)],
+      );
+      await expect(saver.getTuple(c2)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+      // A child put on c2 copies the pointer; c1's own sealed homes say it holds x@1, not x@2.
+      const c3 = await saver.put(c2, checkpoint({ x: 'new', n: 1 }, { x: 2, n: 1 }), meta, { n: 1 });
+      expect(valuesOf(await saver.getTuple(c3))).toEqual({ n: 1 });
+    });
+
     it('checkpoints stored before migration 8 still read, alone and as the parent of a new put', async () => {
       await saver.put(at(undefined), checkpoint({}, {}), meta, {}); // gives acme its data key
       const old1 = checkpoint({ a: 'old-a', b: 'old-b' }, { a: 1, b: 1 });

@@ -89,11 +89,11 @@ const FIND_HOMES = sql(
   `SELECT checkpoint_id, channel_homes FROM lg_checkpoints
    WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
 );
-// Every row's homes in the namespace: the rare fallback of a put whose parent does not say (thread-service.ts).
+// Every row's homes in the namespace, newest first: the rare fallback of a put whose parent does not say (thread-service.ts).
 const FIND_ALL_HOMES = sql(
   'lg_find_all_homes',
   `SELECT checkpoint_id, channel_homes FROM lg_checkpoints
-   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id`,
+   WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id DESC`,
 );
 
 // Newest first is descending id, as LangGraph lists them.
