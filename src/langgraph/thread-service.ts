@@ -118,7 +118,7 @@ export class LangGraphThreadService {
         parentCheckpointId: c.parentCheckpointId,
         channelHomes: homes,
         createdAt: isoNow(this.clock),
-        ...sealWith(key, plain, checkpointAad(orgId, c, homes)),
+        ...sealWith(key, plain, checkpointAad(orgId, c, homes, key.version)),
       });
     });
   }
@@ -137,34 +137,37 @@ export class LangGraphThreadService {
     decode: (checkpoint: ThreadCheckpoint) => Promise<DecodedCheckpoint<T>>,
   ): Promise<LoadedCheckpoint<T> | null> {
     assertConversationId(threadId);
-    await this.orgs.require(orgId);
+    // Every await below is skipped when its answer is at hand (a known org, a cached key): this is
+    // the read an agent run starts with.
+    const unknownOrg = this.orgs.require(orgId);
+    if (unknownOrg !== undefined) await unknownOrg;
     return this.storage.read(orgScope(orgId), async (r) => {
       const found = await r.langgraph.findCheckpointWithWrites(orgId, threadId, checkpointNs, checkpointId);
       if (found === null) return null;
-      const opened = this.openCheckpoint(
-        orgId,
-        found.checkpoint,
-        await this.keyFor(r, orgId, found.checkpoint),
-      );
+      const key = this.keyFor(r, orgId, found.checkpoint);
+      const opened = this.openCheckpoint(orgId, found.checkpoint, key instanceof Promise ? await key : key);
       const { decoded, channels } = await decode(opened.stored);
-      const own = new Set<string>();
-      const elsewhere = new Map<string, ChannelVersion[]>();
-      const legacy: ChannelVersion[] = [];
+      // Usually every channel is in this row or one earlier row; lists stay empty (and unallocated
+      // beyond the literal) otherwise.
+      const own: string[] = [];
+      let elsewhere: Map<string, ChannelVersion[]> | null = null;
+      let legacy: ChannelVersion[] | null = null;
       for (const pair of channels) {
         const [channel, version] = pair;
-        if (opened.homes === null) {
-          legacy.push(pair);
-          continue;
+        const h = opened.homes === null ? undefined : opened.homes.get(channel);
+        if (opened.homes !== null && (h === undefined || h[1] !== version)) continue;
+        const home = h === undefined ? null : h[2];
+        if (home === opened.stored.checkpointId) own.push(channel);
+        else if (home === null) (legacy ??= []).push(pair);
+        else {
+          elsewhere ??= new Map();
+          const pairs = elsewhere.get(home);
+          if (pairs === undefined) elsewhere.set(home, [pair]);
+          else pairs.push(pair);
         }
-        const h = opened.homes.get(channel);
-        if (h === undefined || h[1] !== version) continue;
-        const home = h[2];
-        if (home === opened.stored.checkpointId) own.add(channel);
-        else if (home === null) legacy.push(pair);
-        else elsewhere.set(home, [...(elsewhere.get(home) ?? []), pair]);
       }
-      const borrowed = new Map<string, T>();
-      if (elsewhere.size > 0) {
+      const borrowed: [string, T][] = [];
+      if (elsewhere !== null) {
         const rows = await r.langgraph.findCheckpoints(orgId, threadId, checkpointNs, [...elsewhere.keys()]);
         for (const row of rows) {
           const held = this.openCheckpoint(orgId, row, await this.keyFor(r, orgId, row));
@@ -176,7 +179,7 @@ export class LangGraphThreadService {
           });
           if (lent.length === 0) continue;
           const holder = (await decode(held.stored)).decoded;
-          for (const [channel] of lent) borrowed.set(channel, holder);
+          for (const [channel] of lent) borrowed.push([channel, holder]);
         }
       }
       return {
@@ -184,8 +187,7 @@ export class LangGraphThreadService {
         decoded,
         own,
         borrowed,
-        values:
-          legacy.length === 0 ? new Map() : await this.legacyValues(r, orgId, threadId, checkpointNs, legacy),
+        values: legacy === null ? [] : await this.legacyValues(r, orgId, threadId, checkpointNs, legacy),
         writes: found.writes.length === 0 ? [] : await this.openWrites(r, orgId, found.writes),
       };
     });
@@ -231,7 +233,7 @@ export class LangGraphThreadService {
             taskId: w.taskId,
             idx: w.idx,
             taskPath: w.taskPath,
-            ...sealWith(key, plain, where),
+            ...sealWith(key, plain, where(key.version)),
           },
           w.idx < 0,
         );
@@ -315,11 +317,11 @@ export class LangGraphThreadService {
     threadId: string,
     checkpointNs: string,
     pairs: readonly ChannelVersion[],
-  ): Promise<Map<string, Typed>> {
-    const out = new Map<string, Typed>();
+  ): Promise<[string, Typed][]> {
+    const out: [string, Typed][] = [];
     for (const row of await r.langgraph.findChannelValues(orgId, threadId, checkpointNs, pairs)) {
       const value = await this.openLegacyValue(r, orgId, row);
-      if (value !== null) out.set(row.channel, value);
+      if (value !== null) out.push([row.channel, value]);
     }
     return out;
   }
@@ -354,8 +356,8 @@ export class LangGraphThreadService {
     const homes = row.channelHomes;
     const where =
       homes === null
-        ? aad('v1', 'checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId)
-        : checkpointAad(orgId, row, homes);
+        ? aad('v1', 'checkpoint', orgId, row.threadId, row.checkpointNs, row.checkpointId)(row.keyVersion)
+        : checkpointAad(orgId, row, homes, row.keyVersion);
     const [ct, c, mt, m] = unpackParts(openWith(orgId, key, row, where), 4) as [
       Buffer,
       Buffer,
@@ -400,13 +402,13 @@ export class LangGraphThreadService {
   }
 
   private async openRow(r: Repositories, orgId: string, row: SealedColumns, where: Aad): Promise<Buffer> {
-    return openWith(orgId, await this.keyFor(r, orgId, row), row, where);
+    return openWith(orgId, await this.keyFor(r, orgId, row), row, where(row.keyVersion));
   }
 }
 
 /** Opens a sealed row; a row moved, altered or whose org key was destroyed fails, naming no value. */
-function openWith(orgId: string, key: Buffer | null, row: SealedColumns, where: Aad): Buffer {
-  const plain = key === null ? null : open(key, row.nonce, row.sealed, where(row.keyVersion));
+function openWith(orgId: string, key: Buffer | null, row: SealedColumns, where: Buffer): Buffer {
+  const plain = key === null ? null : open(key, row.nonce, row.sealed, where);
   if (plain === null) {
     throw new VaultError(
       'DECRYPTION_FAILED',
@@ -421,14 +423,14 @@ function checkpointAad(
   orgId: string,
   c: { threadId: string; checkpointNs: string; checkpointId: string },
   homes: string,
-): Aad {
-  return (keyVersion) =>
-    Buffer.from(
-      `${JSON.stringify(['orgvault/langgraph/v2', 'checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId, keyVersion])}\n${homes}`,
-    );
+  keyVersion: number,
+): Buffer {
+  return Buffer.from(
+    `${JSON.stringify(['orgvault/langgraph/v2', 'checkpoint', orgId, c.threadId, c.checkpointNs, c.checkpointId, keyVersion])}\n${homes}`,
+  );
 }
 
-function sealWith(key: { version: number; key: Buffer }, plain: Buffer, where: Aad): SealedColumns {
-  const sealed = seal(key.key, plain, where(key.version));
+function sealWith(key: { version: number; key: Buffer }, plain: Buffer, where: Buffer): SealedColumns {
+  const sealed = seal(key.key, plain, where);
   return { keyVersion: key.version, nonce: sealed.nonce, sealed: sealed.ciphertext };
 }

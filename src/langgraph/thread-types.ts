@@ -47,10 +47,10 @@ export interface LoadedCheckpoint<T> {
   stored: ThreadCheckpoint;
   decoded: T;
   /** Channels whose value (at the version named) is in this checkpoint's own row, i.e. in `decoded`. */
-  own: Set<string>;
+  own: string[];
   /** Channels whose value is in an earlier checkpoint's row: that checkpoint, decoded. */
-  borrowed: Map<string, T>;
+  borrowed: [channel: string, holder: T][];
   /** Channels whose value was stored before migration 8, in a row of its own. */
-  values: Map<string, Typed>;
+  values: [channel: string, value: Typed][];
   writes: ThreadWrite[];
 }

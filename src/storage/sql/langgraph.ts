@@ -29,6 +29,19 @@ interface ChannelValueColumns {
   sealed: Buffer;
 }
 
+/** A row of getTuple's one statement: the checkpoint or one of its pending writes (see FIND_WITH_WRITES). */
+interface FoundColumns {
+  kind: 'checkpoint' | 'write';
+  a: string;
+  b: string | null;
+  idx: number;
+  homes: string | null;
+  at: string | null;
+  key_version: number;
+  nonce: Buffer;
+  sealed: Buffer;
+}
+
 interface WriteColumns {
   task_id: string;
   idx: number;
@@ -175,24 +188,15 @@ export class SqlLangGraphStore implements LangGraphStore {
     checkpointId: string | null,
   ): Promise<{ checkpoint: LangGraphCheckpointRow; writes: LangGraphWriteRow[] } | null> {
     const key = [orgId, threadId, checkpointNs];
-    const rows = await this.x.all<{
-      kind: string;
-      a: string;
-      b: string | null;
-      idx: number;
-      homes: string | null;
-      at: string | null;
-      key_version: number;
-      nonce: Buffer;
-      sealed: Buffer;
-    }>(
+    const answer = this.x.all<FoundColumns>(
       checkpointId === null ? FIND_LATEST_WITH_WRITES : FIND_WITH_WRITES,
       checkpointId === null ? [...key, ...key, ...key] : [...key, checkpointId, ...key, checkpointId],
     );
+    // SQLite answers at once: no await (getTuple's hot path) unless the engine makes one.
+    const rows = answer instanceof Promise ? await answer : answer;
     let checkpoint: LangGraphCheckpointRow | null = null;
     const writes: LangGraphWriteRow[] = [];
     for (const r of rows) {
-      const sealed = { keyVersion: r.key_version, nonce: r.nonce, sealed: r.sealed };
       if (r.kind === 'checkpoint') {
         checkpoint = {
           threadId,
@@ -201,7 +205,9 @@ export class SqlLangGraphStore implements LangGraphStore {
           parentCheckpointId: r.b,
           channelHomes: r.homes,
           createdAt: r.at as string,
-          ...sealed,
+          keyVersion: r.key_version,
+          nonce: r.nonce,
+          sealed: r.sealed,
         };
       } else {
         writes.push({
@@ -211,7 +217,9 @@ export class SqlLangGraphStore implements LangGraphStore {
           taskId: r.a,
           idx: r.idx,
           taskPath: r.b ?? '',
-          ...sealed,
+          keyVersion: r.key_version,
+          nonce: r.nonce,
+          sealed: r.sealed,
         });
       }
     }
@@ -346,8 +354,16 @@ export class SqlLangGraphStore implements LangGraphStore {
  * LangGraph's own key); sorted here, not in SQL, so both engines agree whatever the plan.
  */
 function sortWrites(writes: LangGraphWriteRow[]): LangGraphWriteRow[] {
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return writes.sort((x, y) => cmp(x.taskPath, y.taskPath) || cmp(x.taskId, y.taskId) || x.idx - y.idx);
+  return writes.length < 2 ? writes : writes.sort(compareWrites);
+}
+
+function compareWrites(x: LangGraphWriteRow, y: LangGraphWriteRow): number {
+  return compareText(x.taskPath, y.taskPath) || compareText(x.taskId, y.taskId) || x.idx - y.idx;
+}
+
+/** Code-unit order, as both engines' C collation compares these ASCII ids. */
+function compareText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function checkpointRow(r: CheckpointColumns): LangGraphCheckpointRow {

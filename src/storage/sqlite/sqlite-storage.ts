@@ -225,20 +225,25 @@ export class SqliteStorage implements Storage {
   // another. A callback that throws before its first await still rejects, never throws here.
   read<T>(_scope: Scope, fn: (r: Repositories) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('storage is closed'));
-    const run = () => {
-      try {
-        return fn(this.readRepos);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-    if (this.reader) return run();
+    // A reader connection sees only committed data: the read runs at once (no closure made, as
+    // this is every read's path).
+    if (this.reader) return this.runRead(fn);
     // Single connection: wait for queued transactions so a read never sees uncommitted writes,
     // except a read made from inside the running transaction itself (waiting would deadlock).
-    if (this.insideTransaction.getStore() === true) return run();
+    if (this.insideTransaction.getStore() === true) return this.runRead(fn);
+    const run = () => this.runRead(fn);
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** fn on the read repositories; a callback that throws before its first await rejects instead. */
+  private runRead<T>(fn: (r: Repositories) => Promise<T>): Promise<T> {
+    try {
+      return fn(this.readRepos);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**
