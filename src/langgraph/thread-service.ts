@@ -158,8 +158,10 @@ export class LangGraphThreadService {
         if (opened.homes !== null && (h === undefined || h[1] !== version)) continue;
         const home = h === undefined ? null : h[2];
         if (home === opened.stored.checkpointId) own.push(channel);
-        else if (home === null) (legacy ??= []).push(pair);
-        else {
+        else if (home === null) {
+          legacy ??= [];
+          legacy.push(pair);
+        } else {
           elsewhere ??= new Map();
           const pairs = elsewhere.get(home);
           if (pairs === undefined) elsewhere.set(home, [pair]);
