@@ -32,6 +32,8 @@ import type { ChannelVersion, LoadedCheckpoint, ThreadCheckpoint, ThreadWrite } 
 export class OrgvaultSaver extends BaseCheckpointSaver {
   readonly orgId: string;
   readonly #threads: OrgLangGraph;
+  /** decode, bound once (not a closure per read). */
+  readonly #decode = (stored: ThreadCheckpoint) => this.decode(stored);
 
   constructor(org: OrgVault, serde?: SerializerProtocol) {
     super(serde);
@@ -44,10 +46,9 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id as string | undefined;
     if (threadId === undefined) return undefined;
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
-    const loaded = await this.#threads.loadCheckpoint(threadId, ns, getCheckpointId(config) || null, (c) =>
-      this.decode(c),
-    );
-    return loaded === null ? undefined : this.tuple(loaded);
+    const loaded = await this.#threads.loadCheckpoint(threadId, ns, getCheckpointId(config) || null, this.#decode);
+    // `await`, not a returned promise: an async function adopting a promise costs two more turns.
+    return loaded === null ? undefined : await this.tuple(loaded);
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -78,7 +79,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
         row.threadId,
         row.checkpointNs,
         row.checkpointId,
-        (c) => this.decode(c),
+        this.#decode,
       );
       if (loaded === null) continue;
       yield await this.tuple(loaded, metadata);
@@ -193,12 +194,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     if (checkpoint.v < 4 && parentCheckpointId !== null) {
       await this.migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId);
     }
-    writes.sort((a, b) =>
-      compareWritesSortKeys(
-        writesSortKey(a.taskPath, a.taskId, a.idx),
-        writesSortKey(b.taskPath, b.taskId, b.idx),
-      ),
-    );
+    if (writes.length > 1) writes.sort(byWritesSortKey);
     const pendingWrites: CheckpointPendingWrite[] = [];
     for (const w of writes)
       pendingWrites.push([w.taskId, w.channel, await this.serde.loadsTyped(...w.value)]);
@@ -235,6 +231,14 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     checkpoint.channel_versions[TASKS] =
       versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
+}
+
+/** LangGraph's own order of pending writes (task path, task id, index). */
+function byWritesSortKey(a: ThreadWrite, b: ThreadWrite): number {
+  return compareWritesSortKeys(
+    writesSortKey(a.taskPath, a.taskId, a.idx),
+    writesSortKey(b.taskPath, b.taskId, b.idx),
+  );
 }
 
 /** LangGraph's channel versions (numbers or strings) as stored: strings. */

@@ -141,7 +141,8 @@ export class LangGraphThreadService {
     // the read an agent run starts with.
     const unknownOrg = this.orgs.require(orgId);
     if (unknownOrg !== undefined) await unknownOrg;
-    return this.storage.read(orgScope(orgId), async (r) => {
+    // `return await`: an async function adopting a returned promise costs two more turns.
+    return await this.storage.read(orgScope(orgId), async (r) => {
       const found = await r.langgraph.findCheckpointWithWrites(orgId, threadId, checkpointNs, checkpointId);
       if (found === null) return null;
       const key = this.keyFor(r, orgId, found.checkpoint);

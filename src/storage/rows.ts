@@ -195,12 +195,17 @@ export interface ToolResultRow {
  * `channelHomes` (JSON, see src/langgraph/channel-homes.ts) says which checkpoint row holds each of
  * its channels' values; null on rows written before migration 8, whose values are in lg_channel_values.
  */
+/** A checkpoint row as read (its write time is kept for operators, never read back). */
 export interface LangGraphCheckpointRow extends SealedColumns {
   threadId: string;
   checkpointNs: string;
   checkpointId: string;
   parentCheckpointId: string | null;
   channelHomes: string | null;
+}
+
+/** A checkpoint row as put. */
+export interface LangGraphCheckpointWrite extends LangGraphCheckpointRow {
   createdAt: string;
 }
 

@@ -20,6 +20,7 @@ import type {
   LangGraphChannelValueRow,
   LangGraphCheckpointQuery,
   LangGraphCheckpointRow,
+  LangGraphCheckpointWrite,
   LangGraphHomesRow,
   LangGraphWriteRow,
   MasterKeyCheckRow,
@@ -204,7 +205,7 @@ export interface LangGraphStore {
    * Insert, or replace the checkpoint stored under the same id. Deferred, as are the other puts:
    * PostgreSQL sends a whole put with the transaction's COMMIT, in one round trip.
    */
-  putCheckpoint(orgId: string, row: LangGraphCheckpointRow): void;
+  putCheckpoint(orgId: string, row: LangGraphCheckpointWrite): void;
   /**
    * The checkpoint (with a null id the thread namespace's newest) and its pending writes in
    * LangGraph's order (task path, task id, index), in one statement; null when there is none.

@@ -2,6 +2,7 @@ import type {
   LangGraphChannelValueRow,
   LangGraphCheckpointQuery,
   LangGraphCheckpointRow,
+  LangGraphCheckpointWrite,
   LangGraphHomesRow,
   LangGraphWriteRow,
 } from '../rows.js';
@@ -17,7 +18,6 @@ interface CheckpointColumns {
   key_version: number;
   nonce: Buffer;
   sealed: Buffer;
-  created_at: string;
 }
 
 interface ChannelValueColumns {
@@ -31,12 +31,12 @@ interface ChannelValueColumns {
 
 /** A row of getTuple's one statement: the checkpoint or one of its pending writes (see FIND_WITH_WRITES). */
 interface FoundColumns {
-  kind: 'checkpoint' | 'write';
+  /** 0: the checkpoint, 1: a pending write (a number: no string made per row). */
+  kind: 0 | 1;
   a: string;
   b: string | null;
   idx: number;
   homes: string | null;
-  at: string | null;
   key_version: number;
   nonce: Buffer;
   sealed: Buffer;
@@ -52,11 +52,11 @@ interface WriteColumns {
 }
 
 const COLUMNS =
-  'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, channel_homes, key_version, nonce, sealed, created_at';
+  'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, channel_homes, key_version, nonce, sealed';
 // A checkpoint put again under the same id replaces the stored one (as LangGraph's own savers do).
 const PUT_CHECKPOINT = sql(
   'lg_put_checkpoint',
-  `INSERT INTO lg_checkpoints (org_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO lg_checkpoints (org_id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (org_id, thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
      parent_checkpoint_id = excluded.parent_checkpoint_id, channel_homes = excluded.channel_homes,
      key_version = excluded.key_version, nonce = excluded.nonce, sealed = excluded.sealed,
@@ -68,11 +68,11 @@ const PUT_CHECKPOINT = sql(
  * one, or the namespace's newest: checkpoint ids are uuid6, time-ordered), then the pending writes
  * against it. The two variants differ only in how they name the checkpoint.
  */
-const CHECKPOINT_BRANCH = `SELECT 'checkpoint' AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
-         channel_homes AS homes, created_at AS at, key_version, nonce, sealed
+const CHECKPOINT_BRANCH = `SELECT 0 AS kind, checkpoint_id AS a, parent_checkpoint_id AS b, 0 AS idx,
+         channel_homes AS homes, key_version, nonce, sealed
        FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?`;
-const WRITES_BRANCH = `SELECT 'write' AS kind, task_id AS a, task_path AS b, idx,
-         NULL AS homes, NULL AS at, key_version, nonce, sealed
+const WRITES_BRANCH = `SELECT 1 AS kind, task_id AS a, task_path AS b, idx,
+         NULL AS homes, key_version, nonce, sealed
        FROM lg_writes WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ? AND checkpoint_id =`;
 const NEWEST =
   '(SELECT max(checkpoint_id) FROM lg_checkpoints WHERE org_id = ? AND thread_id = ? AND checkpoint_ns = ?)';
@@ -166,7 +166,7 @@ const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 export class SqlLangGraphStore implements LangGraphStore {
   constructor(private readonly x: Executor) {}
 
-  putCheckpoint(orgId: string, row: LangGraphCheckpointRow): void {
+  putCheckpoint(orgId: string, row: LangGraphCheckpointWrite): void {
     this.x.defer(PUT_CHECKPOINT, [
       orgId,
       row.threadId,
@@ -197,14 +197,13 @@ export class SqlLangGraphStore implements LangGraphStore {
     let checkpoint: LangGraphCheckpointRow | null = null;
     const writes: LangGraphWriteRow[] = [];
     for (const r of rows) {
-      if (r.kind === 'checkpoint') {
+      if (r.kind === 0) {
         checkpoint = {
           threadId,
           checkpointNs,
           checkpointId: r.a,
           parentCheckpointId: r.b,
           channelHomes: r.homes,
-          createdAt: r.at as string,
           keyVersion: r.key_version,
           nonce: r.nonce,
           sealed: r.sealed,
@@ -376,6 +375,5 @@ function checkpointRow(r: CheckpointColumns): LangGraphCheckpointRow {
     keyVersion: r.key_version,
     nonce: r.nonce,
     sealed: r.sealed,
-    createdAt: r.created_at,
   };
 }
