@@ -46,7 +46,12 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id as string | undefined;
     if (threadId === undefined) return undefined;
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
-    const loaded = await this.#threads.loadCheckpoint(threadId, ns, getCheckpointId(config) || null, this.#decode);
+    const loaded = await this.#threads.loadCheckpoint(
+      threadId,
+      ns,
+      getCheckpointId(config) || null,
+      this.#decode,
+    );
     // `await`, not a returned promise: an async function adopting a promise costs two more turns.
     return loaded === null ? undefined : await this.tuple(loaded);
   }
