@@ -20,6 +20,7 @@ import {
 import { VaultError } from '../errors.js';
 import type { OrgVault } from '../vault.js';
 import type { OrgLangGraph } from './org-langgraph.js';
+import { loadsTyped } from './plain-json.js';
 import type { ChannelVersion, LoadedCheckpoint, ThreadCheckpoint, ThreadWrite } from './thread-types.js';
 
 /**
@@ -72,7 +73,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
       limit: filter === undefined ? (remaining ?? null) : null,
     });
     for (const row of rows) {
-      const metadata = (await this.serde.loadsTyped(...row.metadata)) as CheckpointMetadata;
+      const metadata = (await loadsTyped(this.serde, ...row.metadata)) as CheckpointMetadata;
       const meta = metadata as Record<string, unknown>;
       if (filter && !Object.entries(filter).every(([key, value]) => meta[key] === value)) continue;
       if (remaining !== undefined) {
@@ -174,7 +175,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
   private async decode(
     stored: ThreadCheckpoint,
   ): Promise<{ decoded: Checkpoint; channels: ChannelVersion[] }> {
-    const decoded = (await this.serde.loadsTyped(...stored.checkpoint)) as Checkpoint;
+    const decoded = (await loadsTyped(this.serde, ...stored.checkpoint)) as Checkpoint;
     decoded.channel_values ??= {};
     return { decoded, channels: versionList(decoded.channel_versions ?? {}) };
   }
@@ -194,7 +195,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     for (const [channel, holder] of borrowed) {
       if (channel in holder.channel_values) channelValues[channel] = holder.channel_values[channel];
     }
-    for (const [channel, typed] of values) channelValues[channel] = await this.serde.loadsTyped(...typed);
+    for (const [channel, typed] of values) channelValues[channel] = await loadsTyped(this.serde, ...typed);
     checkpoint.channel_values = channelValues;
     if (checkpoint.v < 4 && parentCheckpointId !== null) {
       await this.migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId);
@@ -202,13 +203,13 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
     if (writes.length > 1) writes.sort(byWritesSortKey);
     const pendingWrites: CheckpointPendingWrite[] = [];
     for (const w of writes)
-      pendingWrites.push([w.taskId, w.channel, await this.serde.loadsTyped(...w.value)]);
+      pendingWrites.push([w.taskId, w.channel, await loadsTyped(this.serde, ...w.value)]);
     const tuple: CheckpointTuple = {
       config: {
         configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpointId },
       },
       checkpoint,
-      metadata: knownMetadata ?? ((await this.serde.loadsTyped(...stored.metadata)) as CheckpointMetadata),
+      metadata: knownMetadata ?? ((await loadsTyped(this.serde, ...stored.metadata)) as CheckpointMetadata),
       pendingWrites,
     };
     if (parentCheckpointId !== null) {
@@ -228,7 +229,7 @@ export class OrgvaultSaver extends BaseCheckpointSaver {
   ): Promise<void> {
     const parentWrites = await this.#threads.writes(threadId, checkpointNs, parentCheckpointId);
     const sends = await Promise.all(
-      parentWrites.filter((w) => w.channel === TASKS).map((w) => this.serde.loadsTyped(...w.value)),
+      parentWrites.filter((w) => w.channel === TASKS).map((w) => loadsTyped(this.serde, ...w.value)),
     );
     checkpoint.channel_values[TASKS] = sends;
     const versions = Object.values(checkpoint.channel_versions ?? {});
