@@ -121,6 +121,23 @@ describe.each(backends.map((b) => [b.name, b] as const))('caches on %s', (_name,
     reads.mockRestore();
   });
 
+  it('requests read in one turn of the event loop share one read of the change tokens', async () => {
+    world = await httpWorld(backend);
+    const k = await world.vault.org().keys.create({ role: 'viewer' });
+    const me = () => call(world.app, 'GET', '/v1/me', { key: k.apiKey });
+    // The first request of a key reads its row and records its last use: the turns after are warm.
+    await me();
+    await me();
+    const storage = internalsOf(world.vault).storage;
+    if (!storage.changeTokens) return;
+    const reads = vi.spyOn(storage, 'changeTokens');
+    // Injected requests all arrive within one turn, as requests read in one poll phase do.
+    const answers = await Promise.all(Array.from({ length: 5 }, me));
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    expect(reads.mock.calls.length).toBe(1);
+    reads.mockRestore();
+  });
+
   it("a cached module is never served to another org's caller", async () => {
     world = await httpWorld(backend);
     await world.vault.system.createOrg('other');
