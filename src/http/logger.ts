@@ -1,4 +1,3 @@
-import { fstatSync } from 'node:fs';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
 import { BatchedDestination } from './batched-destination.js';
@@ -123,22 +122,6 @@ export function isoTimeEachMillisecond(now: () => number = Date.now): () => stri
 }
 
 /**
- * Whether lines to `fd` are written synchronously: only when it is a regular file. A write to a file
- * never waits on a reader, and done on the event loop it is one system call, where an asynchronous
- * write goes through libuv's thread pool (a worker woken, its completion taken back on the loop):
- * some three times the CPU of the write itself on the 2-core machine of issue 14, once a batch.
- * Anything else (a pipe to a log collector, a terminal, a socket) may have a slow reader, which must
- * never block the event loop: those stay asynchronous.
- */
-export function writesSynchronously(fd: number): boolean {
-  try {
-    return fstatSync(fd).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
  * The server's logger: ISO-8601 times, redaction of every secret path. `destination` lets tests read
  * what would have been logged; `pretty` renders lines for a person (in-process, after redaction, so
  * it sees only what a JSON line would carry).
@@ -154,9 +137,9 @@ export function createLogger(
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { req: serializeRequest },
   };
-  // stdout by default, in batches of at most a millisecond (see BatchedDestination): a write a line
-  // was the largest part of a request line's cost. Each batch is one write, synchronous to a file
-  // and asynchronous otherwise (see writesSynchronously); what is pending is written at exit.
+  // stdout by default through an asynchronous writer: a synchronous write a line was the largest
+  // part of a request line's cost; lines go out in batches of at most a millisecond (see
+  // BatchedDestination), and what is pending is written when the process exits.
   const stream =
     options.format === 'pretty'
       ? pretty({
@@ -167,7 +150,7 @@ export function createLogger(
           singleLine: true,
           sync: true,
         })
-      : (destination ?? new BatchedDestination(pino.destination({ dest: 1, sync: writesSynchronously(1) })));
+      : (destination ?? new BatchedDestination(pino.destination({ dest: 1, sync: false })));
   const logger = pino(base, stream);
   requestLineLoggers.set(logger, pino({ level, timestamp: isoTimeEachMillisecond() }, stream));
   return logger;

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatchedDestination, type LineSink } from '../../src/http/batched-destination.js';
-import { writesSynchronously } from '../../src/http/logger.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -96,53 +95,5 @@ describe('BatchedDestination', () => {
       [1, 'last words'],
       [2, 'last words'],
     ]);
-  });
-});
-
-describe('stdout writes', () => {
-  it('are synchronous to a regular file only, never to a pipe or a device a reader may hold up', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'orgvault-sink-'));
-    try {
-      const file = openSync(join(dir, 'out.log'), 'a');
-      const device = openSync('/dev/null', 'w');
-      expect(writesSynchronously(file)).toBe(true);
-      expect(writesSynchronously(device)).toBe(false);
-      closeSync(file);
-      closeSync(device);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('to a file, every line of a process that exits at once is there, in order', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'orgvault-sink-'));
-    try {
-      const script = join(dir, 'log-to-file.ts');
-      writeFileSync(
-        script,
-        `import { createLogger } from ${JSON.stringify(join(ROOT, 'src/http/logger.ts'))};\n` +
-          `const log = createLogger('info', undefined, { format: 'json' });\n` +
-          `for (let i = 0; i < 3; i++) log.info({ n: i }, 'to a file');\n` +
-          'process.exit(0);\n',
-      );
-      const out = openSync(join(dir, 'out.log'), 'a');
-      const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
-        cwd: ROOT,
-        stdio: ['ignore', out, 'pipe'],
-      });
-      closeSync(out);
-      expect(run.status).toBe(0);
-      const lines = readFileSync(join(dir, 'out.log'), 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as { n: number; msg: string });
-      expect(lines.map((l) => [l.n, l.msg])).toEqual([
-        [0, 'to a file'],
-        [1, 'to a file'],
-        [2, 'to a file'],
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
