@@ -26,6 +26,14 @@ const DUMMY_HASH = sha256Hex('orgvault: no such key');
 
 const VERIFIED_LIMIT = 10_000;
 
+const verified = (row: ApiKeyRow): VerifiedKey => ({
+  ok: true,
+  orgId: row.orgId,
+  keyId: row.keyId,
+  role: row.role,
+  rateLimitPerMinute: row.rateLimitPerMinute,
+});
+
 /**
  * Verifies presented API keys (the hot path of every authenticated request).
  *
@@ -69,6 +77,24 @@ export class KeyVerifier {
     return this.accept(row);
   }
 
+  /**
+   * verify() answered from the cache alone, synchronously, when it can be: the row remembered under
+   * this very token, with expiry and grace checked against the clock as verify does. undefined when
+   * it cannot (nothing remembered, another token, or last_used_at is due a write): then call
+   * verify(). It spares the hot path of every request verify's promises.
+   */
+  verifyNow(presented: string, token: string | null): VerifiedKey | undefined {
+    if (token === null || typeof presented !== 'string') return undefined;
+    const cached = this.verified.get(sha256Hex(presented));
+    if (cached === undefined || cached.token !== token) return undefined;
+    const row = cached.row;
+    const now = this.clock();
+    const reason = unusableReason(row, now.toISOString());
+    if (reason !== null) return { ok: false, code: reason };
+    if (this.touchDue(row, now.getTime())) return undefined;
+    return verified(row);
+  }
+
   /** The narrowest token the storage offers (see Storage.authChangeToken); null: no caching. */
   changeToken(): string | null {
     if (this.storage.authChangeToken) return this.storage.authChangeToken();
@@ -80,13 +106,7 @@ export class KeyVerifier {
     const reason = unusableReason(row, now.toISOString());
     if (reason !== null) return { ok: false, code: reason };
     await this.maybeTouch(row, now);
-    return {
-      ok: true,
-      orgId: row.orgId,
-      keyId: row.keyId,
-      role: row.role,
-      rateLimitPerMinute: row.rateLimitPerMinute,
-    };
+    return verified(row);
   }
 
   /** The row a presented key belongs to; null for an unknown id or a wrong secret. */
@@ -108,11 +128,16 @@ export class KeyVerifier {
     return row;
   }
 
+  /** Whether last_used_at is due a write (at most once a TOUCH_INTERVAL_MS per key). */
+  private touchDue(row: ApiKeyRow, nowMs: number): boolean {
+    // Memory first: on the hot path it answers without parsing the stored time.
+    if (nowMs - (this.touched.get(row.keyId) ?? 0) < TOUCH_INTERVAL_MS) return false;
+    return row.lastUsedAt === null || nowMs - Date.parse(row.lastUsedAt) >= TOUCH_INTERVAL_MS;
+  }
+
   private async maybeTouch(row: ApiKeyRow, now: Date): Promise<void> {
     const nowMs = now.getTime();
-    // Memory first: on the hot path it answers without parsing the stored time.
-    if (nowMs - (this.touched.get(row.keyId) ?? 0) < TOUCH_INTERVAL_MS) return;
-    if (row.lastUsedAt !== null && nowMs - Date.parse(row.lastUsedAt) < TOUCH_INTERVAL_MS) return;
+    if (!this.touchDue(row, nowMs)) return;
     // Recorded before the write so concurrent requests of the same key do not all write.
     if (this.touched.size >= TOUCH_MEMORY_LIMIT) this.touched.clear();
     this.touched.set(row.keyId, nowMs);

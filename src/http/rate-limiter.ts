@@ -19,6 +19,11 @@ export interface AuthFailure {
 export interface RequestLimiter {
   recordAuthFailure(failure: AuthFailure): Promise<RateDecision>;
   checkKey(caller: AuthContext, limitPerMinute: number | null): Promise<RateDecision>;
+  /**
+   * checkKey() answered at once when the limiter can without waiting (counters in this process),
+   * counting the request exactly as checkKey would; undefined when it cannot (then call checkKey).
+   */
+  checkKeyNow?(caller: AuthContext, limitPerMinute: number | null): RateDecision | undefined;
   close?(): Promise<void>;
 }
 
@@ -27,4 +32,5 @@ const ALLOW: RateDecision = { ok: true };
 export const NO_LIMITS: RequestLimiter = {
   recordAuthFailure: async () => ALLOW,
   checkKey: async () => ALLOW,
+  checkKeyNow: () => ALLOW,
 };

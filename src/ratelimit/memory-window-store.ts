@@ -55,6 +55,10 @@ export class MemoryWindowStore implements WindowStore {
   ) {}
 
   async take(key: string, limit: number, windowMs: number): Promise<WindowDecision> {
+    return this.takeNow(key, limit, windowMs);
+  }
+
+  takeNow(key: string, limit: number, windowMs: number): WindowDecision {
     const decision = this.decide(key, limit, windowMs);
     if (decision.ok) this.record(key);
     return decision;

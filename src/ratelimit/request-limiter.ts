@@ -55,6 +55,18 @@ export class WindowRequestLimiter implements RequestLimiter {
     return this.guard(() => this.options.store.take(`key:${caller.keyId}`, limit, MINUTE_MS));
   }
 
+  checkKeyNow(caller: AuthContext, limitPerMinute: number | null): RateDecision | undefined {
+    const store = this.options.store;
+    if (store.takeNow === undefined) return undefined;
+    const limit = limitPerMinute ?? this.options.perKeyPerMinute;
+    try {
+      return toRate(store.takeNow(`key:${caller.keyId}`, limit, MINUTE_MS));
+    } catch (err) {
+      this.options.onStoreError?.(err);
+      return ALLOW;
+    }
+  }
+
   close(): Promise<void> {
     return this.options.store.close();
   }

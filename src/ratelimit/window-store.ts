@@ -8,6 +8,11 @@ export type WindowDecision = { ok: true } | { ok: false; retryAfterMs: number };
 export interface WindowStore {
   /** Records a hit unless the key already has `limit` in the window (check and record are atomic). */
   take(key: string, limit: number, windowMs: number): Promise<WindowDecision>;
+  /**
+   * take() answered at once, where the store can without waiting (in memory): the same check and
+   * record, without the promises a request would otherwise pay for. Absent on stores that must wait.
+   */
+  takeNow?(key: string, limit: number, windowMs: number): WindowDecision;
   /** The decision take() would make, without recording anything. */
   peek(key: string, limit: number, windowMs: number): Promise<WindowDecision>;
   /** Records a hit unconditionally (e.g. a failed authentication). */

@@ -111,3 +111,28 @@ describe('sqlite: the cache is narrowed to key and org writes', () => {
     }
   }, 120_000);
 });
+
+describe('sqlite: verifyNow answers from the cache alone, as verify would', () => {
+  it('nothing before a read, the verified key after it, nothing once the token moves; expiry still checked', async () => {
+    let now = new Date('2030-01-01T00:00:00.000Z');
+    const { vault, close } = await freshVault(sqliteBackend, { clock: () => new Date(now.getTime()) });
+    try {
+      const k = await vault.org().keys.create({ role: 'viewer', expiresAt: '2030-01-01T01:00:00.000Z' });
+      const { verifier, reads } = countingVerifier(vault);
+      expect(verifier.verifyNow(k.apiKey, verifier.changeToken())).toBeUndefined();
+      const full = await verifier.verify(k.apiKey);
+      expect(full.ok).toBe(true);
+      expect(verifier.verifyNow(k.apiKey, verifier.changeToken())).toEqual(full);
+      expect(verifier.verifyNow(`${k.apiKey}x`, verifier.changeToken())).toBeUndefined();
+      expect(verifier.verifyNow(k.apiKey, null)).toBeUndefined();
+      const readsBefore = reads();
+      now = new Date('2030-01-01T02:00:00.000Z');
+      expect(verifier.verifyNow(k.apiKey, verifier.changeToken())).toEqual({ ok: false, code: 'EXPIRED' });
+      expect(reads()).toBe(readsBefore);
+      await vault.org().keys.revoke(k.keyId);
+      expect(verifier.verifyNow(k.apiKey, verifier.changeToken())).toBeUndefined();
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,7 +1,12 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { createLogger, logFormatFor, requestLogSampler } from '../../src/http/logger.js';
+import {
+  createLogger,
+  isoTimeEachMillisecond,
+  logFormatFor,
+  requestLogSampler,
+} from '../../src/http/logger.js';
 import { freshVault, selectedBackends } from '../support/backends.js';
 
 const backends = await selectedBackends();
@@ -273,5 +278,24 @@ describe.each(backends.map((b) => [b.name, b] as const))('request log lines on %
       logFormatFor(undefined, false),
       logFormatFor('json', true),
     ]).toEqual(['pretty', 'json', 'json']);
+  });
+});
+
+describe('the time field', () => {
+  it("is pino's ISO-8601 field of the current millisecond, formatted once a millisecond", () => {
+    let now = Date.parse('2030-01-02T03:04:05.678Z');
+    let reads = 0;
+    const time = isoTimeEachMillisecond(() => {
+      reads += 1;
+      return now;
+    });
+    expect(time()).toBe(',"time":"2030-01-02T03:04:05.678Z"');
+    const first = time();
+    expect(time()).toBe(first);
+    now += 1;
+    expect(time()).toBe(',"time":"2030-01-02T03:04:05.679Z"');
+    expect(reads).toBe(4);
+    const line = JSON.parse(`{"level":30${time()}}`) as { time: string };
+    expect(line.time).toBe('2030-01-02T03:04:05.679Z');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryWindowStore } from '../../src/ratelimit/memory-window-store.js';
+import { WindowRequestLimiter } from '../../src/ratelimit/request-limiter.js';
 
 function clockAt(start: number) {
   let now = start;
@@ -91,5 +92,39 @@ describe('in-memory sliding window', () => {
     }
     expect(accepted).toBeGreaterThan(limit * 2);
     expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('the limiter answered at once (checkKeyNow)', () => {
+  const caller = { orgId: 'acme', keyId: 'k1', role: 'viewer' } as const;
+
+  it('counts in the same window as checkKey: together never more than the limit', async () => {
+    const limiter = new WindowRequestLimiter({
+      store: new MemoryWindowStore(clockAt(0)),
+      perKeyPerMinute: 3,
+      authFailuresPerMinute: 10,
+    });
+    expect(limiter.checkKeyNow(caller, null)).toEqual({ ok: true });
+    expect(await limiter.checkKey(caller, null)).toEqual({ ok: true });
+    expect(limiter.checkKeyNow(caller, null)).toEqual({ ok: true });
+    expect(limiter.checkKeyNow(caller, null)).toEqual({ ok: false, retryAfterSeconds: 60 });
+    expect((await limiter.checkKey(caller, null)).ok).toBe(false);
+    expect(limiter.checkKeyNow(caller, 5)).toEqual({ ok: true });
+  });
+
+  it('has no answer when its store must wait (Redis)', () => {
+    const memory = new MemoryWindowStore();
+    const waiting = {
+      take: memory.take.bind(memory),
+      peek: memory.peek.bind(memory),
+      hit: memory.hit.bind(memory),
+      close: memory.close.bind(memory),
+    };
+    const limiter = new WindowRequestLimiter({
+      store: waiting,
+      perKeyPerMinute: 3,
+      authFailuresPerMinute: 10,
+    });
+    expect(limiter.checkKeyNow(caller, null)).toBeUndefined();
   });
 });

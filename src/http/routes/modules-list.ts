@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { toModuleJson } from '../../modules/module-json.js';
 import { MODULE_STATUSES } from '../../modules/module-statuses.js';
 import { internalsOf } from '../../vault-internals.js';
-import { ModuleListCache } from '../module-list-cache.js';
+import { ModuleAnswerCache } from '../module-answer-cache.js';
 import { errorResponses, json } from '../responses.js';
 import { callerOf, orgOf } from '../route-config.js';
 import { ID_PART, ref } from '../schemas.js';
@@ -10,7 +10,7 @@ import type { RouteDeps } from './deps.js';
 
 /** GET /v1/modules?status=&category=: the caller's org's modules. */
 export function modulesListRoute(app: FastifyInstance, { vault }: RouteDeps): void {
-  const cache = new ModuleListCache(internalsOf(vault).storage);
+  const cache = new ModuleAnswerCache(internalsOf(vault).storage);
   app.get<{ Querystring: { status?: string; category?: string } }>(
     '/v1/modules',
     {

@@ -1,17 +1,20 @@
 import type { Storage } from '../storage/storage.js';
 
-/** Bounds on cached lists (one per org and filter): past either, the cache starts over. */
+/** Bounds on cached answers (one per org and filter, or org and module): past either, the cache starts over. */
 const MAX_ENTRIES = 1000;
 const MAX_BYTES = 16 * 1024 * 1024;
 
 /**
- * The serialized `GET /v1/modules` answer per (org, filter), valid only while the storage's change
- * token is the one it was built under: any committed write anywhere (this process or another)
- * changes the token, so a cached answer is never staler than a fresh read would be. Storage without
- * the capability (PostgreSQL) is never cached. Listing is the hot read of the API; this saves the
- * select, the manifest parsing, the serialization and the UTF-8 encoding of 50 modules per request.
+ * Serialized module answers (`GET /v1/modules` per org and filter, `GET /v1/modules/:c/:p` per org
+ * and module; each route keeps its own), valid only while the storage's change token is the one they
+ * were built under: any committed write anywhere (this process or another) changes the token, so a
+ * cached answer is never staler than a fresh read would be. Storage without the capability
+ * (PostgreSQL) is never cached. These are the hot reads of the API; a hit saves the select (on
+ * SQLite a read transaction: two fcntl locks, each a system call), the manifest parsing, the
+ * serialization and the UTF-8 encoding. Keys must begin with the org id: an answer is only ever
+ * served to callers of the org it was read for.
  */
-export class ModuleListCache {
+export class ModuleAnswerCache {
   private readonly entries = new Map<string, { token: string; body: Buffer }>();
   private bytes = 0;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModuleListCache } from '../../src/http/module-list-cache.js';
+import { ModuleAnswerCache } from '../../src/http/module-answer-cache.js';
 import type { Storage } from '../../src/storage/storage.js';
 
 function fakeStorage(withToken: boolean): Storage & { bump(): void } {
@@ -17,10 +17,10 @@ function fakeStorage(withToken: boolean): Storage & { bump(): void } {
   return base;
 }
 
-describe('ModuleListCache', () => {
+describe('ModuleAnswerCache', () => {
   it('serves a body only under the token it was built with', () => {
     const storage = fakeStorage(true);
-    const cache = new ModuleListCache(storage);
+    const cache = new ModuleAnswerCache(storage);
     const t = cache.token();
     expect(cache.get('acme', t)).toBeNull();
     cache.set('acme', t, Buffer.from('{"modules":[]}'));
@@ -31,14 +31,14 @@ describe('ModuleListCache', () => {
   });
 
   it('never caches without the capability', () => {
-    const cache = new ModuleListCache(fakeStorage(false));
+    const cache = new ModuleAnswerCache(fakeStorage(false));
     expect(cache.token()).toBeNull();
     cache.set('acme', cache.token(), Buffer.from('x'));
     expect(cache.get('acme', cache.token())).toBeNull();
   });
 
   it('stays within its bounds', () => {
-    const cache = new ModuleListCache(fakeStorage(true));
+    const cache = new ModuleAnswerCache(fakeStorage(true));
     const t = cache.token();
     const big = Buffer.alloc(6 * 1024 * 1024);
     cache.set('a', t, big);
