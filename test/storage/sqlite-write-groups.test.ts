@@ -94,12 +94,29 @@ describe('SQLite write groups', () => {
       org.modules.install(manifest('weather/last')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+
     expect(counts.commits - before).toBe(1);
     expect(await org.modules.get('weather/doomed')).toBeNull();
     expect((await org.modules.list()).map((m) => m.moduleId)).toEqual(['weather/first', 'weather/last']);
     // The chain has the two installs, one after the other.
     const verified = await org.audit.verify();
     expect(verified.ok).toBe(true);
+  });
+
+  it('a failed transaction is answered once its group has ended: the write lock is free by then', async () => {
+    const { path, storage } = await open();
+    await expect(
+      storage.transaction(orgScope('default'), async () => {
+        throw new Error('nothing to do');
+      }),
+    ).rejects.toThrow('nothing to do');
+    // Another connection (a test's raw SQL, synchronous on this very thread) that does not wait.
+    const other = new BetterSqlite3(path, { timeout: 0 });
+    try {
+      other.exec('BEGIN IMMEDIATE; COMMIT');
+    } finally {
+      other.close();
+    }
   });
 
   it('a failed commit answers every member of the group with the error, and none of their writes stays', async () => {

@@ -95,6 +95,8 @@ class WalIndexHeader {
 
 /** A transaction of the write group, answered when the group commits (or fails). */
 interface GroupMember {
+  /** What its callback threw (its writes were rolled back to its savepoint); null when it succeeded. */
+  failure: unknown;
   resolve: () => void;
   reject: (err: unknown) => void;
   /** Its afterCommit callbacks. */
@@ -267,26 +269,30 @@ export class SqliteStorage implements Storage {
     try {
       const value = await fn(this.writeRepos);
       this.release.run();
-      group.members.push({ resolve: () => resolve(value), reject, callbacks: this.committed });
+      group.members.push({ failure: null, resolve: () => resolve(value), reject, callbacks: this.committed });
       if (this.authWritten) group.authWritten = true;
     } catch (err) {
       if (this.writer.inTransaction) {
         this.rollbackTo.run();
         this.release.run();
-        reject(err);
+        // Answered with the group, like the others: whoever hears back finds the write lock free.
+        group.members.push({ failure: err, resolve: () => {}, reject, callbacks: [] });
       } else {
         // SQLite rolled the whole transaction back (a full disk, an I/O error): the members
         // before this one are gone with it, and none of them was answered yet.
         this.group = null;
-        reject(err);
-        for (const m of group.members) m.reject(err);
+        group.members.push({ failure: err, resolve: () => {}, reject, callbacks: [] });
+        for (const m of group.members) m.reject(m.failure ?? err);
       }
     } finally {
       this.committed = [];
     }
   }
 
-  /** Commits a write group, then answers its members in order (after-commit callbacks first). */
+  /**
+   * Commits a write group, then answers its members in order (after-commit callbacks first; a
+   * member that failed, with its own error).
+   */
   private commitGroup(group: WriteGroup): void {
     // Already gone: rolled back whole by SQLite (its members were told), or committed by close().
     if (this.group !== group) return;
@@ -297,13 +303,17 @@ export class SqliteStorage implements Storage {
       try {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       } finally {
-        for (const m of group.members) m.reject(err);
+        for (const m of group.members) m.reject(m.failure ?? err);
       }
       return;
     }
     this.commits += 1;
     if (group.authWritten) this.authCommits += 1;
     for (const m of group.members) {
+      if (m.failure !== null) {
+        m.reject(m.failure);
+        continue;
+      }
       try {
         for (const cb of m.callbacks) cb();
         m.resolve();
