@@ -102,7 +102,8 @@ export class JsonExchange implements Transport {
     } catch {
       return Promise.resolve(errorAnswer(400, -32700, 'Parse error: Invalid JSON-RPC message'));
     }
-    if (messages.some(isInitializeRequest)) {
+    // The method is compared first: a full schema check that fails builds its issues, per request.
+    if (messages.some((m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m))) {
       if (messages.length > 1) {
         return Promise.resolve(
           errorAnswer(400, -32600, 'Invalid Request: Only one initialization request is allowed'),

@@ -117,14 +117,17 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
         try {
           await server.connect(exchange);
           const answer = await exchange.handle(request.headers, message);
+          // Not closed: every request in the body has been answered, so no handler runs on, and
+          // the server and its exchange hold no timer or outside listener (they are garbage now).
+          // Closing would abort each finished handler's controller and build an McpError ("connection
+          // closed") for nothing: a tenth of the SDK's cost a call.
           reply.code(answer.status);
           if (answer.body === undefined) return reply.send();
           return reply.header('content-type', 'application/json').send(answer.body);
         } catch (err) {
+          void server.close();
           request.log.error({ err }, 'MCP transport failed');
           return jsonRpcError(reply, 500, -32603, 'internal error');
-        } finally {
-          void server.close();
         }
       },
     );
