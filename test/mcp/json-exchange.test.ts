@@ -20,6 +20,7 @@ describe('JsonExchange against the SDK transport it replaces', () => {
     orgId: 'acme',
     conversations: {
       executables: async () => [echo],
+      executable: async (moduleId: string) => (moduleId === 'demo/echo' ? echo : null),
       call: async (call: { input: unknown }) => ({ input: call.input }),
       invoke: async (_id: string, call: { input: unknown }) => ({ result: { input: call.input } }),
     },
