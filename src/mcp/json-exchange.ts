@@ -1,9 +1,9 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isInitializeRequest,
-  isJSONRPCRequest,
   type JSONRPCMessage,
   JSONRPCMessageSchema,
+  type JSONRPCRequest,
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -116,7 +116,9 @@ export class JsonExchange implements Transport {
         return Promise.resolve(errorAnswer(400, -32000, message));
       }
     }
-    const requests = messages.filter(isJSONRPCRequest);
+    // Each message passed JSONRPCMessageSchema: a request is the one kind with both a method and
+    // an id (a notification has no id, a response no method). No second schema check needed.
+    const requests = messages.filter((m): m is JSONRPCRequest => 'method' in m && 'id' in m);
     if (requests.length === 0) {
       for (const m of messages) this.onmessage?.(m);
       return Promise.resolve({ status: 202, body: undefined });

@@ -92,6 +92,13 @@ describe('JsonExchange against the SDK transport it replaces', () => {
     ],
     ['a notification alone (202)', accept, { jsonrpc: '2.0', method: 'notifications/initialized' }],
     ['initialize in a batch', accept, [initialize, call(8)]],
+    [
+      'a notification with a null id',
+      accept,
+      { jsonrpc: '2.0', method: 'notifications/initialized', id: null },
+    ],
+    ['a request with a null id', accept, { jsonrpc: '2.0', method: 'tools/list', id: null }],
+    ['a client response', accept, { jsonrpc: '2.0', id: 1, result: {} }],
     ['not JSON-RPC', accept, { hello: 'world' }],
     ['a batch with one bad message', accept, [call(9), { jsonrpc: '1.0' }]],
     ['no accept', {}, call(10)],
