@@ -70,6 +70,15 @@ describe('SQLite write groups', () => {
     expect((await org.audit.verify()).ok).toBe(true);
   });
 
+  it('a burst commits in groups of at most 32', async () => {
+    const { vault, counts } = await open();
+    const org = vault.org();
+    const before = counts.commits;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => org.modules.install(manifest(`weather/b${i}`))));
+    expect(counts.commits - before).toBe(2);
+    expect(await org.modules.list()).toHaveLength(40);
+  });
+
   it('a transaction that fails in a group undoes its own writes only', async () => {
     const { vault, storage, counts } = await open();
     const org = vault.org();

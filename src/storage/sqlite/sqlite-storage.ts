@@ -93,6 +93,12 @@ class WalIndexHeader {
   }
 }
 
+/**
+ * Transactions a write group holds at most. Past a few the savings level off (the lock and the
+ * COMMIT are shared already), while the first member's answer waits for every member after it.
+ */
+const MAX_GROUP_MEMBERS = 32;
+
 /** A transaction of the write group, answered when the group commits (or fails). */
 interface GroupMember {
   /** What its callback threw (its writes were rolled back to its savepoint); null when it succeeded. */
@@ -271,6 +277,8 @@ export class SqliteStorage implements Storage {
       this.release.run();
       group.members.push({ failure: null, resolve: () => resolve(value), reject, callbacks: this.committed });
       if (this.authWritten) group.authWritten = true;
+      // A burst does not hold its first members' answers back for long: a full group commits now.
+      if (group.members.length >= MAX_GROUP_MEMBERS) this.commitGroup(group);
     } catch (err) {
       if (this.writer.inTransaction) {
         this.rollbackTo.run();
