@@ -112,6 +112,31 @@ describe('SQLite write groups', () => {
     expect(verified.ok).toBe(true);
   });
 
+  it('a first transaction that fails leaves those queued behind it to commit', async () => {
+    const { vault, storage } = await open();
+    const org = vault.org();
+    const results = await Promise.allSettled([
+      storage.transaction(orgScope('default'), async (tx) => {
+        await tx.modules.upsertModule('default', {
+          moduleId: 'weather/doomed',
+          name: 'doomed',
+          category: 'weather',
+          platform: 'doomed',
+          version: '1.0.0',
+          status: 'installed',
+          healthStatus: 'unknown',
+          manifest: manifest('weather/doomed'),
+          now: new Date().toISOString(),
+        });
+        throw new Error('changed its mind');
+      }),
+      org.modules.install(manifest('weather/after')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect((await org.modules.list()).map((m) => m.moduleId)).toEqual(['weather/after']);
+    expect((await org.audit.verify()).ok).toBe(true);
+  });
+
   it('a failed transaction is answered once its group has ended: the write lock is free by then', async () => {
     const { path, storage } = await open();
     await expect(

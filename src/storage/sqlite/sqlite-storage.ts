@@ -269,18 +269,26 @@ export class SqliteStorage implements Storage {
         this.queue = this.queue.then(() => this.commitGroup(opened));
       });
     }
-    this.savepoint.run();
+    // The first member needs no savepoint: if it fails, the whole transaction is rolled back, which
+    // is all of its writes and nobody else's (a lone transaction pays no statement more than before).
+    const first = group.members.length === 0;
+    if (!first) this.savepoint.run();
     this.committed = [];
     this.authWritten = false;
     try {
       const value = await fn(this.writeRepos);
-      this.release.run();
+      if (!first) this.release.run();
       group.members.push({ failure: null, resolve: () => resolve(value), reject, callbacks: this.committed });
       if (this.authWritten) group.authWritten = true;
       // A burst does not hold its first members' answers back for long: a full group commits now.
       if (group.members.length >= MAX_GROUP_MEMBERS) this.commitGroup(group);
     } catch (err) {
-      if (this.writer.inTransaction) {
+      if (first) {
+        // Nothing else in the group: end it here, so the caller hears back with the lock free.
+        this.group = null;
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        reject(err);
+      } else if (this.writer.inTransaction) {
         this.rollbackTo.run();
         this.release.run();
         // Answered with the group, like the others: whoever hears back finds the write lock free.
