@@ -196,6 +196,18 @@ export class ConversationService {
   }
 
   /**
+   * One module of the org as executables() would list it (installed, executable), else null: the
+   * MCP tool lookup, one row instead of the org's whole list.
+   */
+  async executable(orgId: OrgId, moduleId: string): Promise<ExecutableModule | null> {
+    await this.d.orgs.require(orgId);
+    const row = await this.d.storage.read(orgScope(orgId), (r) => r.modules.findModule(orgId, moduleId));
+    if (row === null || row.status !== 'installed') return null;
+    const executable = this.d.runtime.executableOf(row);
+    return executable === null ? null : { moduleId: row.moduleId, manifest: row.manifest, executable };
+  }
+
+  /**
    * A module call outside any conversation (an MCP tool call without a conversation id): the same
    * runtime, counters and one audit event as invoke, no checkpoint. A failure throws a VaultError
    * whose message and details are scrubbed.

@@ -45,6 +45,11 @@ export class OrgConversations {
     return this.service.executables(this.orgId);
   }
 
+  /** One of executables(), by module id; null when it is not among them. */
+  executable(moduleId: string): Promise<ExecutableModule | null> {
+    return this.service.executable(this.orgId, moduleId);
+  }
+
   /**
    * Runs a module outside any conversation (counters, breaker and one audit event, no checkpoint);
    * the scrubbed result. Throws a VaultError, scrubbed too, when the module fails or is refused.

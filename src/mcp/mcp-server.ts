@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema,
+  type CallToolRequest,
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { isVaultError } from '../errors.js';
 import type { OrgVault } from '../vault.js';
 import type { ArgumentCheck } from './argument-check.js';
-import { toolCatalogue } from './tool-catalogue.js';
+import { candidateModuleIds, type ModuleTool, toolCatalogue } from './tool-catalogue.js';
 
 /** JSON-RPC error of a caller whose role may list tools but not call them (no standard code exists). */
 export const FORBIDDEN_ERROR = -32003;
@@ -113,12 +113,30 @@ export function createMcpServer(deps: McpServerDeps): Server {
     };
   });
 
+  /**
+   * The tool of the org named `name`, as the org's catalogue has it: the rows of the modules the
+   * name could belong to (usually one), and the whole catalogue only when two of them could both
+   * claim it (its listing order decides). A name no row of this org claims is unknown.
+   */
+  const findTool = async (name: string): Promise<ModuleTool | undefined> => {
+    const found: ModuleTool[] = [];
+    for (const moduleId of candidateModuleIds(name)) {
+      const module = await org.conversations.executable(moduleId);
+      const tool = module === null ? undefined : toolCatalogue([module]).get(name);
+      if (tool !== undefined) found.push(tool);
+    }
+    if (found.length <= 1) return found[0];
+    return toolCatalogue(await org.conversations.executables()).get(name);
+  };
+
   server.setRequestHandler(CALL_TOOL, async (raw) => {
-    const { name, arguments: args = {}, _meta } = paramsOf(CallToolRequestSchema, raw).params;
+    // The SDK's Server checked the request against CallToolRequestSchema before calling this
+    // handler (a mismatch is its -32602): parsing it again here would only cost.
+    const { name, arguments: args = {}, _meta } = (raw as CallToolRequest).params;
     if (!(await deps.mayCall().catch(internal))) {
       throw new McpError(FORBIDDEN_ERROR, 'this API key may list tools but not call them (invoke_modules)');
     }
-    const tool = toolCatalogue(await org.conversations.executables().catch(internal)).get(name);
+    const tool = await findTool(name).catch(internal);
     if (tool === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const problem = deps.argumentCheck.problem(tool.inputSchema, args);
     if (problem !== null) return failed('VALIDATION_FAILED', `invalid arguments for ${name}: ${problem}`);

@@ -1,4 +1,5 @@
 import type { ExecutableModule } from '../agent/conversation-service.js';
+import { isModuleId } from '../ids.js';
 import { ANY_OBJECT, httpInputSchema, type InputSchema } from './input-schema.js';
 
 /** One MCP tool: an action of an enabled module of the caller's org. */
@@ -27,9 +28,10 @@ function describe(module: ExecutableModule, action: string, how: string | null):
 }
 
 /**
- * The tools of an org, by name, from its executable modules. Names are looked up here, never
- * parsed back into a module id: a name that is not in this map is unknown, whatever org it might
- * belong to. (Two ids could in principle spell the same name, `a__b/c` and `a/b__c`; the first listed wins.)
+ * The tools of an org, by name, from its executable modules. A name is a tool only when it is in
+ * this map, whatever org it might belong to: tools/call builds the map from the org's own rows of
+ * the modules the name could belong to (candidateModuleIds), never trusting a reading of the name.
+ * (Two ids could in principle spell the same name, `a__b/c` and `a/b__c`; the first listed wins.)
  */
 export function toolCatalogue(modules: ExecutableModule[]): Map<string, ModuleTool> {
   const tools = new Map<string, ModuleTool>();
@@ -63,4 +65,24 @@ export function toolCatalogue(modules: ExecutableModule[]): Map<string, ModuleTo
     }
   }
   return tools;
+}
+
+/**
+ * The module ids whose tools could be named `name`: every way of reading it as
+ * `<category>__<platform>__<action>` (a part may itself hold `__`, or end with `_`, so every pair
+ * of `__` positions, overlapping ones included), valid ids only. A tool of the catalogue named
+ * `name` has its module among these; which of them is one is for the org's own rows to say.
+ */
+export function candidateModuleIds(name: string): string[] {
+  const at: number[] = [];
+  for (let i = name.indexOf('__'); i !== -1; i = name.indexOf('__', i + 1)) at.push(i);
+  const ids: string[] = [];
+  for (const [k, i] of at.entries()) {
+    for (const j of at.slice(k + 1)) {
+      if (j < i + 2) continue;
+      const id = `${name.slice(0, i)}/${name.slice(i + 2, j)}`;
+      if (isModuleId(id) && !ids.includes(id)) ids.push(id);
+    }
+  }
+  return ids;
 }

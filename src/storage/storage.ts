@@ -18,7 +18,8 @@ export interface Storage {
   readonly migrationsApplied?: readonly number[];
   /**
    * Runs fn in one transaction. The callback may await; no other transaction interleaves on SQLite
-   * (queued, BEGIN IMMEDIATE). Throwing rolls everything back.
+   * (queued, BEGIN IMMEDIATE; transactions queued together may share one COMMIT, each under its own
+   * savepoint). Throwing rolls everything fn wrote back. Resolves once the writes are committed.
    */
   transaction<T>(scope: Scope, fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Runs reads with the scope applied; no write lock is taken. */

@@ -1,7 +1,7 @@
-import { WebStandardStreamableHTTPServerTransport as WebTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission } from '../../auth/permissions.js';
 import { ArgumentCheck } from '../../mcp/argument-check.js';
+import { JsonExchange } from '../../mcp/json-exchange.js';
 import { createMcpServer, sharedSchemaValidator } from '../../mcp/mcp-server.js';
 import { VERSION } from '../../version.js';
 import { recordDenied } from '../auth-hook.js';
@@ -15,24 +15,6 @@ import type { RouteDeps } from './deps.js';
  * limit charge, so a batch is held to a few (MCP 2025-06-18 dropped batching; its clients send none).
  */
 export const MAX_MCP_BATCH = 10;
-
-/** Headers never handed to the SDK (it passes request headers on to handlers as requestInfo). */
-const WITHHELD_HEADERS = new Set(['x-api-key', 'authorization', 'cookie', 'proxy-authorization']);
-
-/**
- * The request as the SDK's web-standard transport reads it: method, a URL (a fixed origin: the
- * Host header is the client's and nothing here reads it) and the headers it checks (accept,
- * content-type, mcp-protocol-version, ...), without the ones that carry a secret. The body is
- * already parsed and handed over as parsedBody.
- */
-function webRequestOf(request: FastifyRequest): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || WITHHELD_HEADERS.has(name)) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return new Request(new URL(request.url, 'http://localhost'), { method: 'POST', headers });
-}
 
 const jsonRpcError = (reply: FastifyReply, status: number, code: number, message: string) =>
   reply
@@ -129,29 +111,23 @@ export function mcpRoute(app: FastifyInstance, { vault }: RouteDeps): void {
           },
           onInternalError: (err) => request.log.error({ err }, 'MCP request failed'),
         });
-        // The SDK's web-standard transport, driven directly: in JSON-response mode its answer is one
-        // complete Response, sent through Fastify like any other (onSend hooks, request id). Its
-        // Node wrapper converted every request and response through a Hono adapter, the largest
-        // share of an MCP request's cost.
-        const transport = new WebTransport({
-          sessionIdGenerator: undefined,
-          enableJsonResponse: true,
-        });
+        // The exchange does what the SDK's web-standard transport does for this POST, without a web
+        // Request, Response and stream a call (see json-exchange.ts); the server is the SDK's.
+        const exchange = new JsonExchange();
         try {
-          await server.connect(transport);
-          const answer = await transport.handleRequest(webRequestOf(request), { parsedBody: message });
+          await server.connect(exchange);
+          const answer = await exchange.handle(request.headers, message);
+          // Not closed: every request in the body has been answered, so no handler runs on, and
+          // the server and its exchange hold no timer or outside listener (they are garbage now).
+          // Closing would abort each finished handler's controller and build an McpError ("connection
+          // closed") for nothing: a tenth of the SDK's cost a call.
           reply.code(answer.status);
-          answer.headers.forEach((value, name) => {
-            reply.header(name, value);
-          });
-          const body = await answer.text();
-          return reply.send(body === '' ? undefined : body);
+          if (answer.body === undefined) return reply.send();
+          return reply.header('content-type', 'application/json').send(answer.body);
         } catch (err) {
+          void server.close();
           request.log.error({ err }, 'MCP transport failed');
           return jsonRpcError(reply, 500, -32603, 'internal error');
-        } finally {
-          void transport.close();
-          void server.close();
         }
       },
     );
