@@ -2,6 +2,8 @@ import { VaultError } from './errors.js';
 
 /** Identifier rules from DESIGN.md; every id is checked here before it reaches a query. */
 export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Longest category or platform name. */
+export const MODULE_PART_MAX = 64;
 export const MODULE_PART_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 declare const orgIdBrand: unique symbol;

@@ -7,7 +7,8 @@ const utf8 = new TextDecoder();
  * parses the JSON, then walks every node through an async reviver (an await per object key, a
  * Promise.all per array) looking for its own records: `{lc: 1, ...}` (a LangChain object, e.g. a
  * message), `{lc: 2, type: "undefined" | "delta_snapshot" | "constructor", ...}`. Every one of them
- * has an `lc` key, which its JSON.stringify writes as the text `"lc"`; when that text is absent, no
+ * has an `lc` key, which its JSON.stringify writes as the text `"lc"` (it never escapes a letter;
+ * the bytes read are the serializer's own, sealed); when that text is absent, no
  * node can be revived and the walk only copies what JSON.parse returned, so JSON.parse alone gives
  * the same value (measured: most of getTuple's cost over LangGraph's own saver, on plain state).
  * Anything else (bytes, a subclass or another serializer, a text with `"lc"` anywhere, even inside

@@ -1,5 +1,5 @@
 import type { ExecutableModule } from '../agent/conversation-service.js';
-import { isModuleId } from '../ids.js';
+import { isModuleId, MODULE_PART_MAX } from '../ids.js';
 import { ANY_OBJECT, httpInputSchema, type InputSchema } from './input-schema.js';
 
 /** One MCP tool: an action of an enabled module of the caller's org. */
@@ -74,15 +74,21 @@ export function toolCatalogue(modules: ExecutableModule[]): Map<string, ModuleTo
  * `name` has its module among these; which of them is one is for the org's own rows to say.
  */
 export function candidateModuleIds(name: string): string[] {
+  // A part is at most MODULE_PART_MAX characters: only `__` positions that can end one are tried, so
+  // a hostile name of any length costs at most (MODULE_PART_MAX + 1)^2 short candidates (every pair
+  // of positions of a long name would cost cubic time on the event loop, for every org).
   const at: number[] = [];
-  for (let i = name.indexOf('__'); i !== -1; i = name.indexOf('__', i + 1)) at.push(i);
-  const ids: string[] = [];
+  const last = 2 * MODULE_PART_MAX + 2;
+  for (let i = name.indexOf('__'); i !== -1 && i <= last; i = name.indexOf('__', i + 1)) at.push(i);
+  const ids = new Set<string>();
   for (const [k, i] of at.entries()) {
+    if (i > MODULE_PART_MAX) break;
     for (const j of at.slice(k + 1)) {
       if (j < i + 2) continue;
+      if (j - (i + 2) > MODULE_PART_MAX) break;
       const id = `${name.slice(0, i)}/${name.slice(i + 2, j)}`;
-      if (isModuleId(id) && !ids.includes(id)) ids.push(id);
+      if (isModuleId(id)) ids.add(id);
     }
   }
-  return ids;
+  return [...ids];
 }

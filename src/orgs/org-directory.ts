@@ -112,7 +112,8 @@ export class OrgDirectory {
       },
       row.createdAt,
     );
-    this.remember(orgId);
+    // Known only once committed: a transaction (or its write group) that fails leaves no org to know.
+    tx.afterCommit(() => this.remember(orgId));
     return row;
   }
 

@@ -29,4 +29,23 @@ describe('candidateModuleIds', () => {
       }
     }
   });
+
+  it('finds modules whose parts have the longest names allowed, `__` included', () => {
+    const category = `c${'__x'.repeat(21)}`; // 64 characters
+    const platform = `p${'_'.repeat(62)}q`; // 64 characters
+    for (const action of ['run', '__', 'a__b']) {
+      expect(candidateModuleIds(toolName(`${category}/${platform}`, action))).toContain(
+        `${category}/${platform}`,
+      );
+    }
+    expect(candidateModuleIds(`${category}x__p__run`)).not.toContain(`${category}x/p`);
+  });
+
+  it('answers a hostile name as long as a request body allows at once (every pair of `__` would take hours)', () => {
+    // Without the bound on part lengths this never returns within the test's timeout.
+    expect(candidateModuleIds(`a${'_'.repeat(60_000)}`)).toEqual([]);
+    const ids = candidateModuleIds(`a${'__b'.repeat(20_000)}`);
+    expect(ids).toContain('a/b');
+    expect(ids.every((id) => id.split('/').every((part) => part.length <= 64))).toBe(true);
+  });
 });

@@ -173,4 +173,24 @@ describe('SQLite write groups', () => {
     await org.modules.install(manifest('weather/c'));
     expect((await org.modules.list()).map((m) => m.moduleId)).toEqual(['weather/c']);
   });
+
+  it('a group SQLite rolled back on its own fails its members, and the next transaction starts afresh', async () => {
+    const { vault, storage } = await open();
+    const org = vault.org();
+    // What SQLite does on an I/O error or a full disk: the whole transaction is rolled back. This
+    // member goes on as if nothing happened (a callback that caught the error).
+    const lost = storage.transaction(orgScope('default'), async (tx) => {
+      await tx.modules.findModule('default', 'weather/none');
+      storage.rawConnection.exec('ROLLBACK');
+      return 'done';
+    });
+    const next = org.modules.install(manifest('weather/after'));
+    const [first, second] = await Promise.allSettled([lost, next]);
+    expect(first.status).toBe('rejected');
+    // Told it succeeded, and it did: committed in a transaction of its own (not by a RELEASE of a
+    // SAVEPOINT outside any transaction, then reported as failed by the group's COMMIT).
+    expect(second.status).toBe('fulfilled');
+    expect((await org.modules.list()).map((m) => m.moduleId)).toEqual(['weather/after']);
+    expect(storage.rawConnection.inTransaction).toBe(false);
+  });
 });

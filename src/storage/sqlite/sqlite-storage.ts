@@ -254,6 +254,15 @@ export class SqliteStorage implements Storage {
   ): Promise<void> {
     if (this.closed) return reject(new Error('storage is closed'));
     let group = this.group;
+    if (group !== null && !this.writer.inTransaction) {
+      // SQLite rolled the group's transaction back on its own (an I/O error, a full disk) and a
+      // member went on regardless: the earlier members' writes are gone. They are told so, and this
+      // one starts a group of its own (a SAVEPOINT here would open a transaction its RELEASE commits).
+      this.group = null;
+      const lost = new Error('the transaction was rolled back by SQLite (an I/O error or a full disk)');
+      for (const m of group.members) m.reject(m.failure ?? lost);
+      group = null;
+    }
     if (group === null) {
       try {
         this.writer.exec('BEGIN IMMEDIATE');
