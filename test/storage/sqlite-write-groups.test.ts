@@ -15,6 +15,24 @@ import { manifest } from '../support/manifests.js';
  * (one BEGIN IMMEDIATE ... COMMIT, a savepoint each). Each still stands alone: a failing one undoes
  * its own writes only, and none is answered before the commit that makes it durable.
  */
+/** A transaction that writes a module row, then throws: its write must not survive. */
+function doomedWrite(storage: SqliteStorage): Promise<never> {
+  return storage.transaction(orgScope('default'), async (tx) => {
+    await tx.modules.upsertModule('default', {
+      moduleId: 'weather/doomed',
+      name: 'doomed',
+      category: 'weather',
+      platform: 'doomed',
+      version: '1.0.0',
+      status: 'installed',
+      healthStatus: 'unknown',
+      manifest: manifest('weather/doomed'),
+      now: new Date().toISOString(),
+    });
+    throw new Error('changed its mind');
+  });
+}
+
 describe('SQLite write groups', () => {
   const dirs: string[] = [];
   const vaults: Vault[] = [];
@@ -83,20 +101,7 @@ describe('SQLite write groups', () => {
     const { vault, storage, counts } = await open();
     const org = vault.org();
     const before = counts.commits;
-    const failing = storage.transaction(orgScope('default'), async (tx) => {
-      await tx.modules.upsertModule('default', {
-        moduleId: 'weather/doomed',
-        name: 'doomed',
-        category: 'weather',
-        platform: 'doomed',
-        version: '1.0.0',
-        status: 'installed',
-        healthStatus: 'unknown',
-        manifest: manifest('weather/doomed'),
-        now: new Date().toISOString(),
-      });
-      throw new Error('changed its mind');
-    });
+    const failing = doomedWrite(storage);
     const results = await Promise.allSettled([
       org.modules.install(manifest('weather/first')),
       failing,
@@ -116,20 +121,7 @@ describe('SQLite write groups', () => {
     const { vault, storage } = await open();
     const org = vault.org();
     const results = await Promise.allSettled([
-      storage.transaction(orgScope('default'), async (tx) => {
-        await tx.modules.upsertModule('default', {
-          moduleId: 'weather/doomed',
-          name: 'doomed',
-          category: 'weather',
-          platform: 'doomed',
-          version: '1.0.0',
-          status: 'installed',
-          healthStatus: 'unknown',
-          manifest: manifest('weather/doomed'),
-          now: new Date().toISOString(),
-        });
-        throw new Error('changed its mind');
-      }),
+      doomedWrite(storage),
       org.modules.install(manifest('weather/after')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
