@@ -5,9 +5,11 @@
  *                                               environment (its defaults), the rate limiter, request
  *                                               logs on stdout (which the bench points at a file)
  *   bare <dir>                                  bare Fastify routes answering the same bytes
- * Tells the parent {port} over IPC once listening. In serve mode it also answers {lib: name, ms}
- * with {lib: name, ops} (library calls in this same process, one at a time, for the cost model).
- * Stops on SIGTERM.
+ * Tells the parent {port} over IPC once listening. Both modes answer {cpu: true} with {cpu: µs}, the
+ * process's CPU time so far (user + system), so the parent can charge each round's requests with the
+ * server's own CPU, whatever pace the load generator keeps. In serve mode it also answers
+ * {lib: name, ms} with {lib: name, ops, cpu_us} (library calls in this same process, one at a time,
+ * for the cost model; cpu_us is the CPU time per call). Stops on SIGTERM.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,14 @@ import { startServer } from '../src/http/server.js';
 import { createRequestLimiter } from '../src/ratelimit/create-limiter.js';
 
 const [mode, ...args] = process.argv.slice(2);
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+process.on('message', (msg: { cpu?: boolean }) => {
+  if (msg.cpu === true) process.send?.({ cpu: cpuNow() });
+});
 
 /** The library operation behind each measured route, in the org the bench set up. */
 type LibOp = 'module.get' | 'credentials.store' | 'conversation.invoke' | 'modules.list';
@@ -58,20 +68,24 @@ async function main(): Promise<void> {
           input: { hello: 'world' },
         }),
     };
-    process.on('message', (msg: { lib: LibOp; ms: number }) => {
+    process.on('message', (msg: { lib?: LibOp; ms: number }) => {
+      if (msg.lib === undefined) return;
+      const lib = msg.lib;
       void (async () => {
-        const op = libOps[msg.lib];
+        const op = libOps[lib];
         const end = performance.now() + msg.ms;
         let ops = 0;
         const start = performance.now();
+        const cpuStart = cpuNow();
         while (performance.now() < end) {
           await op();
           ops++;
         }
-        process.send?.({ lib: msg.lib, ops: ops / ((performance.now() - start) / 1000) });
+        const cpu_us = (cpuNow() - cpuStart) / ops;
+        process.send?.({ lib, ops: ops / ((performance.now() - start) / 1000), cpu_us });
       })().catch((err) => {
         // A failed library call ends the bench (the parent sees the exit) instead of hanging it.
-        process.stderr.write(`bench library op ${msg.lib} failed: ${String(err)}\n`);
+        process.stderr.write(`bench library op ${lib} failed: ${String(err)}\n`);
         process.exit(1);
       });
     });

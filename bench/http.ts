@@ -1,5 +1,5 @@
 /**
- * `npm run bench:http [-- --duration S] [-- --rounds N] [-- --connections N] [-- --json]`
+ * `npm run bench:http [-- --duration S] [-- --rounds N] [-- --connections N] [-- --json] [-- --profile DIR]`
  *
  * `orgvault serve` at its default settings (request logs at info, one line a request, written to a
  * file as a deployment would; the in-memory rate limiter on; only ORGVAULT_RATE_LIMIT_PER_MINUTE is
@@ -13,6 +13,11 @@
  * `PUT .../credentials` and `POST .../invoke` with `demo/echo` (t = 1 / rate; the library op runs in
  * the server's own process between rounds, one call at a time); then `mcp tools/call demo/echo`
  * against `POST .../invoke` (target >= 0.8). With --json the last line is one JSON object.
+ *
+ * Every row is also charged by the serving process's own CPU time per request (asked over IPC around
+ * each round): on a 2-core machine autocannon can set the pace of the bare route, and a rate ratio
+ * then flatters orgvault; CPU per request does not depend on who kept the server busy.
+ * --profile DIR runs the orgvault server under --cpu-prof and leaves the profile in DIR.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +32,8 @@ interface AutocannonResult {
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
+  /** Added here: the server's CPU time (user + system) per request answered in the round, in µs. */
+  cpu_us: number;
 }
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
@@ -42,11 +49,17 @@ const duration = opt('duration', 5);
 const connections = opt('connections', 10);
 const rounds = opt('rounds', 3);
 const json = argv.includes('--json');
+/** --profile <dir>: the orgvault server runs under --cpu-prof and leaves its profile in <dir>. */
+const profileAt = argv.indexOf('--profile');
+const profileDir = profileAt >= 0 ? argv[profileAt + 1] : undefined;
+if (profileAt >= 0 && (profileDir === undefined || profileDir.startsWith('--')))
+  throw new Error('--profile takes a directory');
 const ROOT = join(import.meta.dirname, '..');
 
-function startTarget(args: string[], logFile?: string): Promise<Target> {
+function startTarget(args: string[], logFile?: string, nodeArgs: string[] = []): Promise<Target> {
   const out = logFile === undefined ? 'ignore' : openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http-target.ts'), ...args], {
+  const script = join(ROOT, 'bench/http-target.ts');
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     // Only what `serve` reads: its defaults, but for a per-key limit the single bench key never reaches.
     env: { PATH: process.env.PATH ?? '', ORGVAULT_RATE_LIMIT_PER_MINUTE: '1000000' },
@@ -70,18 +83,44 @@ interface Target {
   port: number;
 }
 
-/** Library calls a second in the server's own process (see http-target.ts). */
-function libRate(target: Target, lib: string, ms: number): Promise<number> {
+/** Asks a target for an answer over IPC; the first message `pick` accepts settles it. */
+function ask<T>(
+  target: Target,
+  request: object,
+  pick: (m: Record<string, unknown>) => T | undefined,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    target.child.once('exit', (code) => reject(new Error(`bench target exited with ${code} during ${lib}`)));
-    const onMessage = (m: { lib?: string; ops?: number }) => {
-      if (m.lib !== lib || m.ops === undefined) return;
+    const onExit = (code: number | null) => reject(new Error(`bench target exited with ${code}`));
+    const onMessage = (m: Record<string, unknown>) => {
+      const value = pick(m);
+      if (value === undefined) return;
       target.child.off('message', onMessage);
-      resolve(m.ops);
+      target.child.off('exit', onExit);
+      resolve(value);
     };
+    target.child.once('exit', onExit);
     target.child.on('message', onMessage);
-    target.child.send({ lib, ms });
+    target.child.send(request);
   });
+}
+
+/** Library calls a second in the server's own process, and CPU µs per call (see http-target.ts). */
+function libRate(target: Target, lib: string, ms: number): Promise<{ ops: number; cpu_us: number }> {
+  return ask(target, { lib, ms }, (m) =>
+    m.lib === lib && typeof m.ops === 'number' ? { ops: m.ops, cpu_us: m.cpu_us as number } : undefined,
+  );
+}
+
+/** The target process's CPU time so far, in µs. */
+const cpuOf = (target: Target): Promise<number> =>
+  ask(target, { cpu: true }, (m) => (typeof m.cpu === 'number' ? m.cpu : undefined));
+
+/** One autocannon round against a target, with the target's CPU per request measured around it. */
+async function charged(target: Target, run: () => Promise<Omit<AutocannonResult, 'cpu_us'>>) {
+  const before = await cpuOf(target);
+  const r = await run();
+  const cpu = (await cpuOf(target)) - before;
+  return { ...r, cpu_us: cpu / Math.max(1, r.requests.total) } as AutocannonResult;
 }
 
 const median = (xs: number[]): number => {
@@ -111,37 +150,41 @@ interface Shape {
   body?: unknown;
 }
 
-function hit(port: number, shape: Shape, seconds: number, withAuth: boolean): Promise<AutocannonResult> {
+function hit(target: Target, shape: Shape, seconds: number, withAuth: boolean): Promise<AutocannonResult> {
   const { 'x-api-key': _key, ...plain } = shape.headers;
-  return autocannon({
-    url: `http://127.0.0.1:${port}${shape.path}`,
-    method: shape.method,
-    headers: {
-      ...(withAuth ? shape.headers : plain),
-      ...(shape.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(shape.body === undefined ? {} : { body: JSON.stringify(shape.body) }),
-    connections,
-    duration: seconds,
-  });
+  return charged(target, () =>
+    autocannon({
+      url: `http://127.0.0.1:${target.port}${shape.path}`,
+      method: shape.method,
+      headers: {
+        ...(withAuth ? shape.headers : plain),
+        ...(shape.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(shape.body === undefined ? {} : { body: JSON.stringify(shape.body) }),
+      connections,
+      duration: seconds,
+    }),
+  );
 }
 
 /** POST load with a fixed JSON body (autocannon sends the same bytes on every request). */
 function postLoad(
-  port: number,
+  target: Target,
   path: string,
   headers: Record<string, string>,
   body: unknown,
   seconds: number,
 ): Promise<AutocannonResult> {
-  return autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    connections,
-    duration: seconds,
-  });
+  return charged(target, () =>
+    autocannon({
+      url: `http://127.0.0.1:${target.port}${path}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      connections,
+      duration: seconds,
+    }),
+  );
 }
 
 /**
@@ -150,9 +193,9 @@ function postLoad(
  * `_meta.conversation_id`), so both do the same work behind the protocol. Target: MCP >= 0.8 of invoke.
  */
 async function mcpVersusInvoke(
-  port: number,
+  target: Target,
   apiKey: string,
-): Promise<{ mcp: AutocannonResult; invoke: AutocannonResult }> {
+): Promise<{ mcp: AutocannonResult; invoke: AutocannonResult; mcpCpu: number; invokeCpu: number }> {
   const auth = { 'x-api-key': apiKey };
   const invokePath = '/v1/conversations/bench-invoke/invoke';
   const invokeBody = { module_id: 'demo/echo', action: 'echo', input: { hello: 'world' } };
@@ -167,7 +210,7 @@ async function mcpVersusInvoke(
       _meta: { conversation_id: 'bench-mcp' },
     },
   };
-  const probe = await fetch(`http://127.0.0.1:${port}/v1/mcp`, {
+  const probe = await fetch(`http://127.0.0.1:${target.port}/v1/mcp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...mcpHeaders },
     body: JSON.stringify(mcpBody),
@@ -176,17 +219,22 @@ async function mcpVersusInvoke(
   if (probe.status !== 200 || answer.result === undefined || answer.result.isError === true) {
     throw new Error(`unexpected MCP answer: ${probe.status} ${JSON.stringify(answer)}`);
   }
-  await postLoad(port, invokePath, auth, invokeBody, 2);
-  await postLoad(port, '/v1/mcp', mcpHeaders, mcpBody, 2);
+  await postLoad(target, invokePath, auth, invokeBody, 2);
+  await postLoad(target, '/v1/mcp', mcpHeaders, mcpBody, 2);
   const mcps: AutocannonResult[] = [];
   const invokes: AutocannonResult[] = [];
   for (let round = 0; round < rounds; round++) {
-    invokes.push(await postLoad(port, invokePath, auth, invokeBody, duration));
-    mcps.push(await postLoad(port, '/v1/mcp', mcpHeaders, mcpBody, duration));
+    invokes.push(await postLoad(target, invokePath, auth, invokeBody, duration));
+    mcps.push(await postLoad(target, '/v1/mcp', mcpHeaders, mcpBody, duration));
   }
   assertOk('mcp', mcps);
   assertOk('invoke', invokes);
-  return { mcp: medianRound(mcps), invoke: medianRound(invokes) };
+  return {
+    mcp: medianRound(mcps),
+    invoke: medianRound(invokes),
+    mcpCpu: median(mcps.map((r) => r.cpu_us)),
+    invokeCpu: median(invokes.map((r) => r.cpu_us)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -223,7 +271,8 @@ async function main(): Promise<void> {
     await vault.close();
 
     const logFile = join(dir, 'serve.log');
-    const api = await startTarget(['serve', databaseUrl, dir, masterKey], logFile);
+    const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    const api = await startTarget(['serve', databaseUrl, dir, masterKey], logFile, profiling);
     children.push(api.child);
     const list: Shape = { path: '/v1/modules', method: 'GET', headers: { 'x-api-key': apiKey } };
     const shapes: { name: string; lib: string; shape: Shape }[] = [
@@ -287,34 +336,42 @@ async function main(): Promise<void> {
       ours: [] as AutocannonResult[],
       bare: [] as AutocannonResult[],
       lib: [] as number[],
+      libCpu: [] as number[],
     }));
     for (const s of [list, ...shapes.map((x) => x.shape)]) {
-      await hit(api.port, s, 1, true);
-      await hit(bare.port, s, 1, false);
+      await hit(api, s, 1, true);
+      await hit(bare, s, 1, false);
     }
     for (let round = 0; round < rounds; round++) {
-      const r = await hit(api.port, list, duration, true);
+      const r = await hit(api, list, duration, true);
       served += r.requests.total;
       ours.push(r);
-      floor.push(await hit(bare.port, list, duration, false));
+      floor.push(await hit(bare, list, duration, false));
       for (const [k, x] of shapes.entries()) {
         const row = perShape[k] as (typeof perShape)[number];
-        const o = await hit(api.port, x.shape, duration, true);
+        const o = await hit(api, x.shape, duration, true);
         served += o.requests.total;
         row.ours.push(o);
-        row.bare.push(await hit(bare.port, x.shape, duration, false));
-        row.lib.push(await libRate(api, x.lib, Math.min(2000, duration * 1000)));
+        row.bare.push(await hit(bare, x.shape, duration, false));
+        const lib = await libRate(api, x.lib, Math.min(2000, duration * 1000));
+        row.lib.push(lib.ops);
+        row.libCpu.push(lib.cpu_us);
       }
     }
     const logBytes = statSync(logFile).size - logBefore;
     assertOk('orgvault', ours);
     for (const [k, x] of shapes.entries()) assertOk(x.name, perShape[k]?.ours ?? []);
 
-    const { mcp, invoke } = await mcpVersusInvoke(api.port, operatorKey);
+    const { mcp, invoke, mcpCpu, invokeCpu } = await mcpVersusInvoke(api, operatorKey);
     const mcpRatio = mcp.requests.average / invoke.requests.average;
+    const mcpCpuRatio = invokeCpu / mcpCpu;
     const oursM = medianRound(ours);
     const floorM = medianRound(floor);
     const ratio = oursM.requests.average / floorM.requests.average;
+    // By CPU: what one request costs the server, whether or not the load generator kept it busy.
+    const oursCpu = median(ours.map((r) => r.cpu_us));
+    const floorCpu = median(floor.map((r) => r.cpu_us));
+    const cpuRatio = floorCpu / oursCpu;
     const model = shapes.map((x, k) => {
       const row = perShape[k] as (typeof perShape)[number];
       const route = medianRound(row.ours).requests.average;
@@ -323,7 +380,23 @@ async function main(): Promise<void> {
       const tRoute = 1e6 / route;
       const tBare = 1e6 / bareRps;
       const tLib = 1e6 / lib;
-      return { name: x.name, route, bareRps, lib, tRoute, tBare, tLib, ratio: tRoute / (tBare + tLib) };
+      const cpu = {
+        route: median(row.ours.map((r) => r.cpu_us)),
+        bare: median(row.bare.map((r) => r.cpu_us)),
+        lib: median(row.libCpu),
+      };
+      return {
+        name: x.name,
+        route,
+        bareRps,
+        lib,
+        tRoute,
+        tBare,
+        tLib,
+        ratio: tRoute / (tBare + tLib),
+        cpu,
+        cpuRatio: cpu.route / (cpu.bare + cpu.lib),
+      };
     });
     const row = (name: string, r: AutocannonResult) =>
       `${name.padEnd(34)} ${String(Math.round(r.requests.average)).padStart(8)} req/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms`;
@@ -332,7 +405,7 @@ async function main(): Promise<void> {
       `bench:http  serve at its defaults (info request log to a file, rate limiter on), ${connections} connections, median of ${rounds} x ${duration} s\n` +
         `GET /v1/modules (50 modules, ${bytes.length} bytes)\n` +
         `${row('orgvault (auth + SQLite + JSON)', oursM)}\n${row('bare Fastify route (same bytes)', floorM)}\n` +
-        `ratio orgvault/bare = ${ratio.toFixed(2)} (target >= 0.70)\n` +
+        `ratio orgvault/bare = ${ratio.toFixed(2)} by rate, ${cpuRatio.toFixed(2)} by server CPU (${oursCpu.toFixed(0)} vs ${floorCpu.toFixed(0)} us a request) (target >= 0.70)\n` +
         `request log: ${(logBytes / Math.max(1, served)).toFixed(0)} bytes a request\n` +
         `cost model t(route) <= 1.3 x (t(bare HTTP) + t(library op)), t = 1/rate\n` +
         model
@@ -341,8 +414,15 @@ async function main(): Promise<void> {
               `  ${m.name.padEnd(28)} route ${us(m.tRoute)}  bare ${us(m.tBare)}  library ${us(m.tLib)}  ratio ${m.ratio.toFixed(2)}${m.ratio <= 1.3 ? '' : '  OVER'}`,
           )
           .join('\n') +
+        `\nthe same by server CPU per request (t = CPU time of the serving process)\n` +
+        model
+          .map(
+            (m) =>
+              `  ${m.name.padEnd(28)} route ${us(m.cpu.route)}  bare ${us(m.cpu.bare)}  library ${us(m.cpu.lib)}  ratio ${m.cpuRatio.toFixed(2)}${m.cpuRatio <= 1.3 ? '' : '  OVER'}`,
+          )
+          .join('\n') +
         `\n${row('mcp tools/call demo/echo', mcp)}\n${row('POST .../invoke demo/echo', invoke)}\n` +
-        `ratio mcp/invoke = ${mcpRatio.toFixed(2)} (target >= 0.80)\n`,
+        `ratio mcp/invoke = ${mcpRatio.toFixed(2)} by rate, ${mcpCpuRatio.toFixed(2)} by server CPU (${mcpCpu.toFixed(0)} vs ${invokeCpu.toFixed(0)} us a request) (target >= 0.80)\n`,
     );
     if (json) {
       process.stdout.write(
@@ -359,6 +439,9 @@ async function main(): Promise<void> {
           orgvault_rps: Math.round(oursM.requests.average),
           bare_rps: Math.round(floorM.requests.average),
           ratio: Number(ratio.toFixed(3)),
+          orgvault_cpu_us: Math.round(oursCpu),
+          bare_cpu_us: Math.round(floorCpu),
+          cpu_ratio: Number(cpuRatio.toFixed(3)),
           orgvault_p99_ms: oursM.latency.p99,
           bare_p99_ms: floorM.latency.p99,
           log_bytes_per_request: Math.round(logBytes / Math.max(1, served)),
@@ -368,15 +451,32 @@ async function main(): Promise<void> {
             bare_us: Math.round(m.tBare),
             library_us: Math.round(m.tLib),
             ratio: Number(m.ratio.toFixed(3)),
+            cpu_us: {
+              route: Math.round(m.cpu.route),
+              bare: Math.round(m.cpu.bare),
+              library: Math.round(m.cpu.lib),
+            },
+            cpu_ratio: Number(m.cpuRatio.toFixed(3)),
           })),
           mcp_rps: Math.round(mcp.requests.average),
           invoke_rps: Math.round(invoke.requests.average),
           mcp_invoke_ratio: Number(mcpRatio.toFixed(3)),
+          mcp_invoke_cpu_ratio: Number(mcpCpuRatio.toFixed(3)),
         })}\n`,
       );
     }
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    // Waited for: a server under --profile writes its profile as it exits.
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 }

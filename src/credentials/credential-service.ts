@@ -302,14 +302,14 @@ export class CredentialService {
    * what the revoke hook will need after commit (an OAuth2 module whose credentials open), else null.
    */
   async takeForDelete(tx: Repositories, orgId: string, moduleId: string): Promise<HeldForRevoke | null> {
-    const found = await tx.modules.findManifestForWrite(orgId, moduleId);
+    const manifest = await tx.modules.lockManifest(orgId, moduleId);
     // Only an OAuth2 module has anything to revoke; one that does not open has nothing usable.
-    if (this.deleted === null || found === null || found.manifest.oauth2 === undefined) return null;
+    if (this.deleted === null || manifest === null || manifest.oauth2 === undefined) return null;
     // Read after the lock, in a statement of its own (see module-service.ts install).
     const row = await tx.credentials.findCredential(orgId, moduleId);
     if (row === null) return null;
-    const values = await this.decrypt(row, found.manifest, tx).catch(() => null);
-    return values === null ? null : { manifest: found.manifest, values };
+    const values = await this.decrypt(row, manifest, tx).catch(() => null);
+    return values === null ? null : { manifest, values };
   }
 
   /** After the delete committed: the revoke hook, best effort (a failure changes nothing here). */

@@ -138,7 +138,7 @@ export function createLogger(
     serializers: { req: serializeRequest },
   };
   // stdout by default through an asynchronous writer: a synchronous write a line was the largest
-  // part of a request line's cost; lines go out in batches of at most a millisecond (see
+  // part of a request line's cost; lines go out in batches of at most 10 ms (see
   // BatchedDestination), and what is pending is written when the process exits.
   const stream =
     options.format === 'pretty'

@@ -78,12 +78,12 @@ export class ModuleService {
       const now = isoNow(this.clock);
       // Locked: a credential store racing this reinstall waits, or is waited for, so the
       // destination check below sees the credentials it has to protect.
-      const before = await tx.modules.findManifestForWrite(orgId, moduleId);
+      const before = await tx.modules.lockManifest(orgId, moduleId);
       // Read after the lock, in a statement of its own: on PostgreSQL it then sees a credential
       // that a store holding the lock before us committed (the lock's own statement would not).
       const moves =
         before !== null &&
-        !sameDestination(before.manifest, manifest) &&
+        !sameDestination(before, manifest) &&
         (await tx.credentials.findCredential(orgId, moduleId)) !== null;
       if (moves && !actorMay(actor, 'manage_credentials')) {
         throw new VaultError(
@@ -106,7 +106,7 @@ export class ModuleService {
         existed: before !== null,
       });
       if (moves && before !== null) {
-        await this.credentials.resealForDestination(tx, orgId, moduleId, before.manifest, manifest);
+        await this.credentials.resealForDestination(tx, orgId, moduleId, before, manifest);
       }
       await this.audit.append(
         tx,

@@ -223,9 +223,9 @@ export class TokenBroker {
    */
   private async unchanged(tx: Repositories, state: RenewalState): Promise<boolean> {
     const { orgId, moduleId } = state.module;
-    const found = await tx.modules.findManifestForWrite(orgId, moduleId);
-    if (found === null) return false;
-    if (!sameDestination(found.manifest, state.module.manifest)) return false;
+    const manifest = await tx.modules.lockManifest(orgId, moduleId);
+    if (manifest === null) return false;
+    if (!sameDestination(manifest, state.module.manifest)) return false;
     // Read after the lock, in a statement of its own: on PostgreSQL it sees what a holder committed.
     return (await this.d.credentials.stampIn(tx, orgId, moduleId)) === state.stamp;
   }

@@ -61,13 +61,18 @@ export interface ModuleStore {
     moduleId: string,
   ): Promise<{ row: ModuleRow; hasCredential: boolean } | null>;
   /**
-   * As findModuleForWrite (the same lock, the same `hasCredential`), for a write that needs only
-   * the module's manifest (a reinstall, a credential store or delete): no full row to read and build.
+   * As findModuleForWrite (the same lock, the same `hasCredential`), for a credential store, which
+   * needs only the module's manifest and whether it replaces credentials: no full row to read and build.
    */
   findManifestForWrite(
     orgId: string,
     moduleId: string,
   ): Promise<{ manifest: Record<string, unknown>; hasCredential: boolean } | null>;
+  /**
+   * The same lock, returning the manifest alone (a reinstall, a credential delete, a token renewal's
+   * re-check): these read the credential, when they need it, in a statement of their own.
+   */
+  lockManifest(orgId: string, moduleId: string): Promise<Record<string, unknown> | null>;
   /** Ordered by category, then name, then module id. */
   listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]>;
   /**

@@ -30,6 +30,13 @@ const FIND_MANIFEST_FOR_WRITE = sql(
    FROM modules WHERE org_id = ? AND module_id = ?`,
   { forUpdate: true },
 );
+// The same lock with the manifest alone, for a write that never asks about credentials in this
+// statement (a reinstall, a renewal's re-check, a credential delete): no probe of the credentials index.
+const LOCK_MANIFEST = sql(
+  'mod_lock_manifest',
+  'SELECT manifest FROM modules WHERE org_id = ? AND module_id = ?',
+  { forUpdate: true },
+);
 const EXISTS = sql('mod_exists', 'SELECT 1 AS n FROM modules WHERE org_id = ? AND module_id = ?');
 // One statement for every filter combination: a NULL parameter means "no filter on this column".
 const LIST = sql(
@@ -128,6 +135,11 @@ export class SqlModuleStore implements ModuleStore {
           hasCredential: r.has_credential === true || r.has_credential === 1,
         }
       : null;
+  }
+
+  async lockManifest(orgId: string, moduleId: string): Promise<Record<string, unknown> | null> {
+    const r = await this.x.get<{ manifest: unknown }>(LOCK_MANIFEST, [orgId, moduleId]);
+    return r ? this.x.json<Record<string, unknown>>(r.manifest) : null;
   }
 
   async listModules(orgId: string, filter: ModuleFilter): Promise<ModuleRow[]> {
